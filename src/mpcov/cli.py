@@ -1,0 +1,258 @@
+"""Command line: ``mpcov verify`` (also ``python -m mpcov verify``)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from mpcov import __version__
+from mpcov.engine import (
+    Environment,
+    GroupResult,
+    PreflightError,
+    Runner,
+    RunResult,
+    verify,
+)
+from mpcov.header import START_METHODS, Example, HeaderError, discover, parse
+from mpcov.report import text_table, to_json, verdict, write_json
+
+#: Exit status when every result matches its example's expectation.
+EXIT_OK = 0
+#: Exit status when at least one result contradicts its expectation.
+EXIT_MISMATCH = 1
+#: Exit status for bad input: usage, a missing script, an invalid header or settings.
+EXIT_USAGE = 2
+
+_DESCRIPTION = """\
+Run example scripts under real coverage.py and report which of their child-process
+lines were measured.
+
+Each script runs as `python -m coverage run SCRIPT START_METHOD` in a private
+temporary directory, with the coverage settings from its header written to that
+directory's pyproject.toml, once per start method and --repeat times. A row's rate
+is the share of runs in which every line marked `# mpcov: child` was measured;
+its result is "ok" when the runs agree with the outcome the header expects
+(measured: every run; lost: no run; racy: any mix, reported as a rate).
+"""
+
+_EPILOG = """\
+exit status:
+  0  every result matches its expectation (skipped rows do not count)
+  1  at least one result does not match
+  2  bad input: missing script, invalid header or coverage settings, bad option
+
+examples:
+  mpcov verify examples/                       every example, every start method
+  mpcov verify examples/pool_close_join.py --start-method spawn --repeat 20
+  mpcov verify examples/ --json results.json   also write a machine-readable report
+"""
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, not {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, shared with the documentation of the CLI."""
+    parser = argparse.ArgumentParser(
+        prog="mpcov",
+        description="Measure whether coverage.py records what Python child processes run.",
+    )
+    parser.add_argument("--version", action="version", version=f"mpcov {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+    v = commands.add_parser(
+        "verify",
+        help="run example scripts under coverage.py and report what was measured",
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    v.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        default=[Path("examples")],
+        metavar="SCRIPT_OR_DIR",
+        help="example scripts, or folders of them (default: ./examples)",
+    )
+    v.add_argument(
+        "--start-method",
+        "-m",
+        action="append",
+        choices=START_METHODS,
+        dest="start_methods",
+        metavar="METHOD",
+        help=(
+            "run under this start method (fork, forkserver, spawn); repeat the option for "
+            "several (default: every method this platform has)"
+        ),
+    )
+    v.add_argument(
+        "--repeat",
+        "-n",
+        type=_positive_int,
+        default=3,
+        help="runs per example and start method (default: 3); racy rows need many",
+    )
+    v.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive_int,
+        default=os.cpu_count() or 1,
+        help="runs at once (default: number of CPUs, here %(default)s)",
+    )
+    v.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=None,
+        help=(
+            "seconds before a run is killed with its whole process group and reported as a "
+            "timeout (default: the header's timeout, else 60)"
+        ),
+    )
+    v.add_argument(
+        "--json", type=Path, dest="json_path", metavar="PATH", help="also write a JSON report"
+    )
+    v.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="keep every run's directory (script, settings, data files) under DIR",
+    )
+    v.add_argument("--quiet", "-q", action="store_true", help="print only the final table")
+    return parser
+
+
+class _Progress:
+    """Prints a line per finished example and start method, and a live counter on a TTY."""
+
+    def __init__(self, stream: TextIO, *, repeat: int, quiet: bool) -> None:
+        self.stream = stream
+        self.repeat = repeat
+        self.quiet = quiet
+        self.live = stream.isatty() and not quiet
+        self._finished: dict[int, list[RunResult]] = {}
+
+    def __call__(self, group: GroupResult, run: RunResult, done: int, total: int) -> None:
+        if self.quiet:
+            return
+        runs = self._finished.setdefault(id(group), [])
+        runs.append(run)
+        erase = "\r\x1b[K" if self.live else ""
+        if len(runs) == self.repeat:
+            measured = sum(1 for r in runs if r.outcome == "measured")
+            self.stream.write(
+                f"{erase}[{done}/{total}] {group.example.name} [{group.label}]: "
+                f"{measured}/{len(runs)} measured (expected: {group.expect})\n"
+            )
+        if self.live and done < total:
+            self.stream.write(f"{erase}[{done}/{total}] running...")
+        self.stream.flush()
+
+
+def _load(paths: Sequence[Path]) -> list[Example]:
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise HeaderError(f"{missing[0]}: no such file or directory")
+    scripts = discover(list(paths))
+    if not scripts:
+        raise HeaderError(f"no example scripts in {', '.join(map(str, paths))}")
+    examples = [parse(p) for p in scripts]
+    names = [e.name for e in examples]
+    duplicate = next((n for n in names if names.count(n) > 1), None)
+    if duplicate is not None:
+        raise HeaderError(f"two examples are named {duplicate!r}; names must be unique")
+    return examples
+
+
+def _error(message: str) -> int:
+    print(f"mpcov: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    """Carry out ``mpcov verify`` with parsed arguments; return the exit status."""
+    try:
+        examples = _load(args.paths)
+    except HeaderError as exc:
+        return _error(str(exc))
+    runner = Runner(timeout=args.timeout, keep=args.keep)
+    env = Environment.current()
+    for example in examples:
+        try:
+            for warning in runner.preflight(example):
+                print(f"mpcov: warning: {example.path}: {warning}", file=sys.stderr)
+        except PreflightError as exc:
+            return _error(f"{example.path}: {exc}")
+    progress = _Progress(sys.stderr, repeat=args.repeat, quiet=args.quiet)
+    requested = args.start_methods
+    if requested:
+        for method in requested:
+            if method not in env.start_methods:
+                print(
+                    f"mpcov: note: start method {method!r} is not available on "
+                    f"{env.sys_platform}; its rows are skipped",
+                    file=sys.stderr,
+                )
+    try:
+        groups = verify(
+            examples,
+            labels=requested,
+            repeat=args.repeat,
+            jobs=args.jobs,
+            runner=runner,
+            env=env,
+            progress=progress,
+        )
+    except KeyboardInterrupt:
+        print("\nmpcov: interrupted; every run was stopped", file=sys.stderr)
+        return 130
+    print(text_table(groups, env, repeat=args.repeat))
+    if args.json_path is not None:
+        root = Path.cwd()
+        write_json(to_json(groups, env, repeat=args.repeat, root=root), args.json_path)
+        print(f"\nJSON report written to {args.json_path}", file=sys.stderr)
+    mismatches = [g for g in groups if verdict(g) == "MISMATCH"]
+    for group in mismatches:
+        print(
+            f"\nMISMATCH {group.example.name} [{group.label}]: expected {group.expect}, "
+            f"got {_outcomes(group)}",
+            file=sys.stderr,
+        )
+        failed = next((r for r in group.runs if r.stderr_tail), None)
+        if failed is not None:
+            print("  stderr of a failed run:", file=sys.stderr)
+            for line in failed.stderr_tail.splitlines():
+                print(f"    {line}", file=sys.stderr)
+    return EXIT_MISMATCH if mismatches else EXIT_OK
+
+
+def _outcomes(group: GroupResult) -> str:
+    counts: dict[str, int] = {}
+    for run in group.runs:
+        counts[run.outcome] = counts.get(run.outcome, 0) + 1
+    return ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``mpcov`` command."""
+    args = build_parser().parse_args(argv)
+    if args.command == "verify":
+        return run_verify(args)
+    return EXIT_USAGE  # pragma: no cover - argparse enforces a known command

@@ -1,0 +1,155 @@
+"""Turn verification results into a text table or a JSON document.
+
+The JSON layout is described by ``results.schema.json`` in this package; its
+``schema`` field names the layout version so that readers can refuse what they
+do not understand.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from mpcov.engine import Environment, GroupResult
+
+#: The layout version written to, and required in, every results document.
+SCHEMA_ID = "mpcov-results/1"
+SCHEMA_PATH = Path(__file__).with_name("results.schema.json")
+
+
+def _example_path(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.name
+
+
+def to_json(
+    groups: Sequence[GroupResult],
+    env: Environment,
+    *,
+    repeat: int,
+    root: Path | None = None,
+    created: datetime | None = None,
+) -> dict[str, Any]:
+    """Build the results document (see ``results.schema.json``)."""
+    created = created or datetime.now(timezone.utc)
+    results = []
+    for group in groups:
+        example = group.example
+        entry: dict[str, Any] = {
+            "example": example.name,
+            "path": _example_path(example.path, root),
+            "title": example.title,
+            "header_sha256": example.header_sha256,
+            "start_method": group.label,
+            "expect": group.expect,
+            "skip_reason": group.skip_reason,
+            "runs": len(group.runs),
+            "measured": group.measured,
+            "partial": group.count("partial"),
+            "lost": group.count("lost"),
+            "timeouts": group.count("timeout"),
+            "crashes": group.count("crashed"),
+            "rate": group.rate,
+            "matches": group.matches,
+            "median_seconds": _median([r.duration for r in group.runs]),
+            "details": [
+                {
+                    "outcome": run.outcome,
+                    "exit_code": run.exit_code,
+                    "seconds": run.duration,
+                    "missed_lines": list(run.missed_lines),
+                    "data_files": len(run.data_files),
+                    "unreadable_data_files": sum(1 for d in run.data_files if d.error),
+                    "stragglers": run.stragglers,
+                    "problems": list(run.problems),
+                    "stderr_tail": run.stderr_tail,
+                }
+                for run in group.runs
+            ],
+        }
+        results.append(entry)
+    return {
+        "schema": SCHEMA_ID,
+        "created": created.isoformat(timespec="seconds"),
+        "platform": {
+            "sys_platform": env.sys_platform,
+            "system": env.system,
+            "release": env.release,
+            "machine": env.machine,
+            "start_methods": list(env.start_methods),
+        },
+        "python": {"implementation": env.implementation, "version": env.python_version},
+        "coverage": {"version": env.coverage_version},
+        "repeat": repeat,
+        "results": results,
+    }
+
+
+def write_json(document: dict[str, Any], path: Path) -> None:
+    """Write ``document`` to ``path`` (parents created), stable and diff-friendly."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+
+
+def _median(values: Sequence[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return round((ordered[middle - 1] + ordered[middle]) / 2, 3)
+
+
+def verdict(group: GroupResult) -> str:
+    """One word for a group: ``ok``, ``MISMATCH`` or ``skipped``."""
+    if group.matches is None:
+        return "skipped"
+    return "ok" if group.matches else "MISMATCH"
+
+
+def _note(group: GroupResult) -> str:
+    if group.skip_reason is not None:
+        return group.skip_reason
+    notes = []
+    for outcome in ("partial", "timeout", "crashed"):
+        n = group.count(outcome)
+        if n:
+            notes.append(f"{n} {outcome}")
+    unreadable = sum(1 for r in group.runs for d in r.data_files if d.error)
+    if unreadable:
+        notes.append(f"{unreadable} unreadable data file(s)")
+    stragglers = sum(r.stragglers for r in group.runs)
+    if stragglers:
+        notes.append(f"{stragglers} straggler(s) killed")
+    return ", ".join(notes)
+
+
+def text_table(groups: Sequence[GroupResult], env: Environment, *, repeat: int) -> str:
+    """A plain-text table: one row per example and start method."""
+    header = ("example", "method", "expect", "measured", "rate", "result", "notes")
+    rows = [header]
+    for g in groups:
+        rate = "" if g.rate is None else f"{g.rate:.0%}"
+        measured = "" if not g.runs else f"{g.measured}/{len(g.runs)}"
+        rows.append(
+            (g.example.name, g.label, g.expect or "-", measured, rate, verdict(g), _note(g))
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:-1], widths)) + "  " + row[-1]
+        for row in rows
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths) + "  " + "-" * 5)
+    summary = (
+        f"{env.implementation} {env.python_version}, coverage {env.coverage_version}, "
+        f"{env.system} {env.release} ({env.machine}), {repeat} run(s) per row"
+    )
+    return "\n".join([summary, "", *(line.rstrip() for line in lines)])
