@@ -111,6 +111,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="runs per example and start method (default: 3); racy rows need many",
     )
     v.add_argument(
+        "--racy-repeat",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="runs for rows whose header expects a racy outcome (default: --repeat)",
+    )
+    v.add_argument(
         "--jobs",
         "-j",
         type=_positive_int,
@@ -142,9 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
 class _Progress:
     """Prints a line per finished example and start method, and a live counter on a TTY."""
 
-    def __init__(self, stream: TextIO, *, repeat: int, quiet: bool) -> None:
+    def __init__(self, stream: TextIO, *, quiet: bool) -> None:
         self.stream = stream
-        self.repeat = repeat
         self.quiet = quiet
         self.live = stream.isatty() and not quiet
         self._finished: dict[int, list[RunResult]] = {}
@@ -155,7 +161,7 @@ class _Progress:
         runs = self._finished.setdefault(id(group), [])
         runs.append(run)
         erase = "\r\x1b[K" if self.live else ""
-        if len(runs) == self.repeat:
+        if len(runs) == group.planned:
             measured = sum(1 for r in runs if r.outcome == "measured")
             self.stream.write(
                 f"{erase}[{done}/{total}] {group.example.name} [{group.label}]: "
@@ -200,7 +206,7 @@ def run_verify(args: argparse.Namespace) -> int:
                 print(f"mpcov: warning: {example.path}: {warning}", file=sys.stderr)
         except PreflightError as exc:
             return _error(f"{example.path}: {exc}")
-    progress = _Progress(sys.stderr, repeat=args.repeat, quiet=args.quiet)
+    progress = _Progress(sys.stderr, quiet=args.quiet)
     requested = args.start_methods
     if requested:
         for method in requested:
@@ -215,6 +221,7 @@ def run_verify(args: argparse.Namespace) -> int:
             examples,
             labels=requested,
             repeat=args.repeat,
+            racy_repeat=args.racy_repeat,
             jobs=args.jobs,
             runner=runner,
             env=env,
@@ -223,10 +230,17 @@ def run_verify(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("\nmpcov: interrupted; every run was stopped", file=sys.stderr)
         return 130
-    print(text_table(groups, env, repeat=args.repeat))
+    print(text_table(groups, env, repeat=args.repeat, racy_repeat=args.racy_repeat))
     if args.json_path is not None:
-        root = Path.cwd()
-        write_json(to_json(groups, env, repeat=args.repeat, root=root), args.json_path)
+        document = to_json(
+            groups,
+            env,
+            repeat=args.repeat,
+            racy_repeat=args.racy_repeat,
+            jobs=args.jobs,
+            root=Path.cwd(),
+        )
+        write_json(document, args.json_path)
         print(f"\nJSON report written to {args.json_path}", file=sys.stderr)
     mismatches = [g for g in groups if verdict(g) == "MISMATCH"]
     for group in mismatches:

@@ -99,6 +99,8 @@ class GroupResult:
     expect: str | None
     skip_reason: str | None = None
     runs: list[RunResult] = field(default_factory=list)
+    #: How many runs were asked for.
+    planned: int = 0
 
     @property
     def measured(self) -> int:
@@ -144,6 +146,7 @@ class Environment:
     release: str
     machine: str
     start_methods: tuple[str, ...]
+    cpus: int
 
     @classmethod
     def current(cls) -> Environment:
@@ -157,6 +160,7 @@ class Environment:
             release=platform.release(),
             machine=platform.machine(),
             start_methods=tuple(multiprocessing.get_all_start_methods()),
+            cpus=os.cpu_count() or 1,
         )
 
 
@@ -459,6 +463,7 @@ def verify(
     *,
     labels: Iterable[str] | None = None,
     repeat: int = 1,
+    racy_repeat: int | None = None,
     jobs: int | None = None,
     runner: Runner | None = None,
     env: Environment | None = None,
@@ -470,6 +475,7 @@ def verify(
         examples: Parsed examples (see :func:`mpcov.header.parse`).
         labels: Start methods to use; ``None`` means every one the example declares.
         repeat: Runs per example and start method.
+        racy_repeat: Runs for rows expected to be racy (a rate needs more); default ``repeat``.
         jobs: Runs at once; ``None`` means the number of CPUs.
         runner: The :class:`Runner` (timeout, kept directories).
         env: The environment to judge skips against; the current one by default.
@@ -497,9 +503,10 @@ def verify(
                 coverage=env.coverage_version,
                 platform=env.sys_platform,
             )
-            group = GroupResult(example, label, expect=expect)
+            planned = racy_repeat if expect == "racy" and racy_repeat else repeat
+            group = GroupResult(example, label, expect=expect, planned=planned)
             groups.append(group)
-            tasks.extend((group, i) for i in range(repeat))
+            tasks.extend((group, i) for i in range(planned))
 
     total = len(tasks)
     done = 0

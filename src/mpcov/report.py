@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from mpcov import __version__
 from mpcov.engine import Environment, GroupResult
 
 #: The layout version written to, and required in, every results document.
@@ -34,6 +35,8 @@ def to_json(
     env: Environment,
     *,
     repeat: int,
+    racy_repeat: int | None = None,
+    jobs: int = 1,
     root: Path | None = None,
     created: datetime | None = None,
 ) -> dict[str, Any]:
@@ -84,10 +87,14 @@ def to_json(
             "release": env.release,
             "machine": env.machine,
             "start_methods": list(env.start_methods),
+            "cpus": env.cpus,
         },
         "python": {"implementation": env.implementation, "version": env.python_version},
         "coverage": {"version": env.coverage_version},
+        "mpcov": {"version": __version__},
         "repeat": repeat,
+        "racy_repeat": racy_repeat or repeat,
+        "jobs": jobs,
         "results": results,
     }
 
@@ -132,7 +139,9 @@ def _note(group: GroupResult) -> str:
     return ", ".join(notes)
 
 
-def text_table(groups: Sequence[GroupResult], env: Environment, *, repeat: int) -> str:
+def text_table(
+    groups: Sequence[GroupResult], env: Environment, *, repeat: int, racy_repeat: int | None = None
+) -> str:
     """A plain-text table: one row per example and start method."""
     header = ("example", "method", "expect", "measured", "rate", "result", "notes")
     rows = [header]
@@ -151,5 +160,6 @@ def text_table(groups: Sequence[GroupResult], env: Environment, *, repeat: int) 
     summary = (
         f"{env.implementation} {env.python_version}, coverage {env.coverage_version}, "
         f"{env.system} {env.release} ({env.machine}), {repeat} run(s) per row"
+        + (f" ({racy_repeat} for racy rows)" if racy_repeat and racy_repeat != repeat else "")
     )
     return "\n".join([summary, "", *(line.rstrip() for line in lines)])
