@@ -22,6 +22,30 @@ def _group(name: str) -> list[str]:
     return list(nox.project.dependency_groups(PYPROJECT, name))
 
 
+# The version matrix: every CPython we test on with its newest coverage.py, and on one
+# interpreter the releases where behaviour changed: 6.5.0 (no `patch`, sigterm opt-in)
+# and 7.10.0 (`patch` arrives). "newest" excludes 7.17.1/7.17.2, which break combine;
+# pip then picks the newest release that supports the interpreter.
+PYTHONS = ["3.9", "3.10", "3.11", "3.12", "3.13"]
+NEWEST = "coverage!=7.17.1,!=7.17.2"
+MATRIX = [(python, "newest") for python in PYTHONS] + [("3.11", "6.5.0"), ("3.11", "7.10.0")]
+MATRIX_IDS = [f"{python}-coverage-{cov}" for python, cov in MATRIX]
+RESULTS = ROOT / "docs" / "results" / "data"
+
+
+def _install_for_matrix(session: nox.Session, coverage: str) -> None:
+    """mpcov without its coverage pin, then the coverage.py release under test."""
+    spec = NEWEST if coverage == "newest" else f"coverage=={coverage}"
+    # pytest-cov 7 needs coverage >= 7.10.6: older releases run without the pytest
+    # examples, which then report themselves as skipped.
+    groups = (
+        ["examples"] if coverage == "newest" else ["joblib", "billiard", "multiprocess", "mpire"]
+    )
+    extras = [req for group in groups for req in _group(group)]
+    session.install("--no-deps", ".")
+    session.install(spec, "packaging>=23", "tomli>=2; python_version<'3.11'", *extras)
+
+
 def _isolated_env(session: nox.Session) -> dict[str, str]:
     """Each session writes its own coverage data, never the caller's."""
     return {"COVERAGE_FILE": str(ROOT / f".coverage.{session.name}")}
@@ -47,10 +71,52 @@ def verify(session: nox.Session) -> None:
     )
 
 
+@nox.session(default=False)
+@nox.parametrize(("python", "coverage"), MATRIX, ids=MATRIX_IDS)
+def matrix(session: nox.Session, coverage: str) -> None:
+    """Verify the catalogue on one interpreter and coverage.py release of the matrix.
+
+    ``nox -s matrix`` runs them all; ``nox -s "matrix(3.9-coverage-newest)"`` one.
+    """
+    _install_for_matrix(session, coverage)
+    session.run("python", "-m", "mpcov", "verify", "examples", "--repeat", "3", *session.posargs)
+
+
+@nox.session(default=False)
+@nox.parametrize(("python", "coverage"), MATRIX, ids=MATRIX_IDS)
+def record(session: nox.Session, coverage: str) -> None:
+    """Record results for the docs into docs/results/data (slow: many runs per racy row).
+
+    Recordings are committed; rows that contradict their example's header are kept
+    and shown as mismatches, so the session does not fail on them.
+    """
+    _install_for_matrix(session, coverage)
+    session.run(
+        "python",
+        "-m",
+        "mpcov",
+        "verify",
+        "examples",
+        # Deterministic rows need few runs; a rate needs many.
+        "--repeat",
+        "5",
+        "--racy-repeat",
+        "30",
+        # Only the table at the end: a recording is long and its log is read once.
+        "--quiet",
+        "--record",
+        str(RESULTS),
+        *session.posargs,
+        # 1 = some row contradicts its header: still a result worth recording.
+        success_codes=[0, 1],
+    )
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the test suite (engine, helper, and every example through the engine)."""
-    session.install(".", *_group("test"))
+    # The third-party libraries too, so their examples' outcomes are asserted, not skipped.
+    session.install(".", *_group("test"), *_group("examples"))
     session.run(
         "pytest",
         # Show the slowest tests, so creeping run time gets noticed.

@@ -19,7 +19,7 @@ from mpcov.engine import (
     verify,
 )
 from mpcov.header import START_METHODS, Example, HeaderError, discover, parse
-from mpcov.report import text_table, to_json, verdict, write_json
+from mpcov.report import record_name, text_table, to_json, verdict, write_json
 
 #: Exit status when every result matches its example's expectation.
 EXIT_OK = 0
@@ -137,6 +137,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", type=Path, dest="json_path", metavar="PATH", help="also write a JSON report"
     )
     v.add_argument(
+        "--record",
+        type=Path,
+        metavar="DIR",
+        help=(
+            "also write the JSON report into DIR, named for this platform, Python and "
+            "coverage version (how docs/results/data is filled)"
+        ),
+    )
+    v.add_argument(
         "--keep",
         type=Path,
         metavar="DIR",
@@ -231,7 +240,10 @@ def run_verify(args: argparse.Namespace) -> int:
         print("\nmpcov: interrupted; every run was stopped", file=sys.stderr)
         return 130
     print(text_table(groups, env, repeat=args.repeat, racy_repeat=args.racy_repeat))
-    if args.json_path is not None:
+    targets = [args.json_path] if args.json_path is not None else []
+    if args.record is not None:
+        targets.append(args.record / record_name(env))
+    if targets:
         document = to_json(
             groups,
             env,
@@ -240,8 +252,9 @@ def run_verify(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             root=Path.cwd(),
         )
-        write_json(document, args.json_path)
-        print(f"\nJSON report written to {args.json_path}", file=sys.stderr)
+        for target in targets:
+            write_json(document, target)
+            print(f"JSON report written to {target}", file=sys.stderr)
     mismatches = [g for g in groups if verdict(g) == "MISMATCH"]
     for group in mismatches:
         print(

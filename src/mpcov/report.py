@@ -99,6 +99,14 @@ def to_json(
     }
 
 
+def record_name(env: Environment) -> str:
+    """The file name a recording gets: one per platform, Python and coverage version."""
+    return (
+        f"{env.sys_platform}-{env.implementation.lower()}{env.python_version}"
+        f"-coverage{env.coverage_version}.json"
+    )
+
+
 def write_json(document: dict[str, Any], path: Path) -> None:
     """Write ``document`` to ``path`` (parents created), stable and diff-friendly."""
     path.parent.mkdir(parents=True, exist_ok=True)

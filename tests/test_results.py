@@ -1,0 +1,62 @@
+"""The recorded results the docs render are valid and still describe today's examples."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from mpcov.header import discover, parse
+from mpcov.report import SCHEMA_ID, SCHEMA_PATH
+
+ROOT = Path(__file__).parent.parent
+RESULTS_DIR = ROOT / "docs" / "results" / "data"
+RECORDINGS = sorted(RESULTS_DIR.glob("*.json"))
+CURRENT = {parse(p).name: parse(p) for p in discover([ROOT / "examples"])}
+
+
+def _load(path: Path) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return document
+
+
+def test_recordings_exist() -> None:
+    """At least one recording is committed, so the results pages have data."""
+    assert RECORDINGS, f"no recorded results in {RESULTS_DIR}"
+
+
+@pytest.mark.parametrize("path", RECORDINGS, ids=lambda p: p.stem)
+def test_recording_matches_schema(path: Path) -> None:
+    """Each recording validates against the published results schema."""
+    document = _load(path)
+    assert SCHEMA_ID == document["schema"]
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    jsonschema.validate(document, schema)
+
+
+@pytest.mark.parametrize("path", RECORDINGS, ids=lambda p: p.stem)
+def test_recording_is_not_stale(path: Path) -> None:
+    """Every recorded row names an existing example whose header has not changed since."""
+    stale = []
+    for result in _load(path)["results"]:
+        example = CURRENT.get(result["example"])
+        if example is None:
+            stale.append(f"{result['example']}: the example no longer exists")
+        elif example.header_sha256 != result["header_sha256"]:
+            stale.append(f"{result['example']}: its header changed since it was recorded")
+    assert [] == stale, f"re-record {path.name} (nox -s record): " + "; ".join(stale)
+
+
+@pytest.mark.parametrize("path", RECORDINGS, ids=lambda p: p.stem)
+def test_recording_name_matches_its_metadata(path: Path) -> None:
+    """A recording's file name says which platform, Python and coverage produced it."""
+    document = _load(path)
+    expected = (
+        f"{document['platform']['sys_platform']}-"
+        f"{document['python']['implementation'].lower()}{document['python']['version']}-"
+        f"coverage{document['coverage']['version']}.json"
+    )
+    assert expected == path.name
