@@ -34,7 +34,7 @@ RESULTS = ROOT / "docs" / "results" / "data"
 
 
 def _install_for_matrix(session: nox.Session, coverage: str) -> None:
-    """mpcov without its coverage pin, then the coverage.py release under test."""
+    """Install mpcov without its coverage pin, then the coverage.py release under test."""
     spec = NEWEST if coverage == "newest" else f"coverage=={coverage}"
     # pytest-cov 7 needs coverage >= 7.10.6: older releases run without the pytest
     # examples, which then report themselves as skipped.

@@ -23,7 +23,7 @@ REPEAT = int(os.environ.get("MPCOV_TEST_REPEAT", "2"))
 
 
 def _params() -> list[tuple[Path, str]]:
-    params = []
+    params: list[tuple[Path, str]] = []
     for path in EXAMPLE_PATHS:
         try:
             labels = parse(path).labels
