@@ -36,11 +36,10 @@ def main() -> None:
     """Fork, let the child work and leave with ``os._exit()``, and wait for it."""
     pid = os.fork()
     if pid == 0:
-        status = 0
+        status = 1  # if child_work() raises
         try:
             child_work()
-        except BaseException:
-            status = 1
+            status = 0
         finally:
             # The usual way out of a forked child: no atexit handlers, no buffers flushed.
             os._exit(status)
