@@ -1,0 +1,64 @@
+"""``patch = ["execv", "subprocess"]``: both sides of an ``exec`` are measured.
+
+``execv`` saves the old program's data just before it is replaced; ``subprocess``
+exports the configuration in the environment, which the new program inherits
+through ``exec``, so coverage.py starts in it too. ``subprocess`` also turns on
+``parallel``, so the two programs (same process id, different data) write
+separate files.
+
+Before coverage.py 7.13 the ``subprocess`` patch wrote its start-up ``.pth`` file
+into site-packages at run time and deleted it from an ``atexit`` handler, which
+the ``exec`` skips: with 7.10.7 and 7.12.0 every run left a ``subcover_<pid>.pth``
+file behind in the interpreter's site-packages (7.10.0 used one name and the new
+program removed it). The example is not run on the versions that leak.
+
+Settings: ``patch = ["execv", "subprocess"]``.
+Expected: measured, before and after the exec. Not available on Windows.
+
+[tool.coverage.run]
+patch = ["execv", "subprocess"]
+
+[tool.mpcov]
+expect = "measured"
+start-methods = []
+platforms = ["linux", "darwin"]
+requires-coverage = ">=7.10"
+
+[[tool.mpcov.when]]
+coverage = "<7.13"
+skip = { none = "between 7.10.0 and 7.13 (7.10.7, 7.12.0 checked) each run leaves a .pth file in site-packages" }
+
+[[tool.mpcov.when]]
+coverage = "==7.10.0"
+expect = "measured"
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def before_exec() -> int:
+    """Run in the process that is about to be replaced."""
+    total = sum(range(10))  # mpcov: child
+    return total % 7  # mpcov: child
+
+
+def after_exec() -> None:
+    """Run in the new program: this same script, started by ``exec``."""
+    print("replaced")  # mpcov: child
+
+
+def main() -> None:
+    """Do some work, then replace this process with a new Python program."""
+    before_exec()
+    sys.stdout.flush()  # exec discards Python's buffers
+    os.execv(sys.executable, [sys.executable, __file__, "after-exec"])
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["after-exec"]:
+        after_exec()
+    else:
+        main()

@@ -1,0 +1,44 @@
+"""The fix for Python subprocesses: ``patch = ["subprocess"]``.
+
+With ``patch = ["subprocess"]`` (coverage.py 7.10+) the measured process passes
+its configuration to every child through an environment variable
+(``COVERAGE_PROCESS_CONFIG`` now; the config file's path in
+``COVERAGE_PROCESS_START`` in 7.10.0), and coverage.py's start-up hook, a ``.pth``
+file in site-packages, starts measuring in any Python that sees it. The patch also turns
+on ``parallel``, so each process writes its own data file. The child saves at
+its normal exit, like any ``coverage run`` process.
+
+Settings: ``patch = ["subprocess"]``.
+Expected: measured. Before 7.10 coverage.py ignores ``patch`` (with a warning).
+
+[tool.coverage.run]
+patch = ["subprocess"]
+
+[tool.mpcov]
+expect = "measured"
+start-methods = []
+requires-coverage = ">=7.10"
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def child_main() -> None:
+    """Run in the child interpreter."""
+    total = sum(range(10))  # mpcov: child
+    print(f"child computed {total}")  # mpcov: child
+
+
+def main() -> None:
+    """Run this same script again in a new interpreter, as the child."""
+    subprocess.run([sys.executable, __file__, "child"], check=True)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["child"]:
+        child_main()
+    else:
+        main()
