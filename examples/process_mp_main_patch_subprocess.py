@@ -1,0 +1,50 @@
+"""Module-level code of ``__main__`` in a child, with ``patch = ["subprocess"]`` only.
+
+``patch = ["subprocess"]`` makes every new Python interpreter started below the
+measured one start coverage.py at interpreter startup and save at interpreter
+exit. A spawn child is such an interpreter: its re-import of the main script as
+``__mp_main__`` is measured, and so is the rest of its work. A forkserver child
+is not: it is forked from the fork server (a new interpreter, so measured from
+its start), runs the import and its target in the forked copy, and ends with
+``os._exit()``, which skips the save. Adding ``"_exit"`` fixes that
+(``process_mp_main_patch_subprocess_exit``).
+
+Settings: ``patch = ["subprocess"]`` (coverage.py 7.10+), no ``concurrency``.
+Expected: measured under spawn, lost under forkserver; not applicable to fork.
+
+[tool.coverage.run]
+patch = ["subprocess"]
+
+[tool.mpcov]
+expect = { forkserver = "lost", spawn = "measured" }
+skip = { fork = "fork does not re-import the main module, so the lines never run" }
+requires-coverage = ">=7.10"
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+
+if __name__ == "__mp_main__":
+    # Runs only in a spawn or forkserver child, while it imports the parent's script.
+    CHILD_SETTING = 42  # mpcov: child
+
+
+def work(x: int) -> None:
+    """Run in the child process."""
+    print(x * 2)
+
+
+def main() -> None:
+    """Start one child and wait for it."""
+    process = multiprocessing.Process(target=work, args=(21,))
+    process.start()
+    process.join()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        # The start method to use (fork, forkserver or spawn), as `mpcov verify` passes it.
+        multiprocessing.set_start_method(sys.argv[1])
+    main()
