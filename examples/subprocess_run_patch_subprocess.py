@@ -8,8 +8,13 @@ file in site-packages, starts measuring in any Python that sees it. The patch al
 on ``parallel``, so each process writes its own data file. The child saves at
 its normal exit, like any ``coverage run`` process.
 
+With coverage.py 7.10.0, ``patch = ["subprocess"]`` works through one shared
+``subcover.pth`` file in site-packages that every measured process deletes when
+it exits, so coverage runs overlapping in the same environment take it from each
+other: racy there (measured when run alone).
+
 Settings: ``patch = ["subprocess"]``.
-Expected: measured. Before 7.10 coverage.py ignores ``patch`` (with a warning).
+Expected: measured (racy with 7.10.0). Before 7.10 coverage.py ignores ``patch``.
 
 [tool.coverage.run]
 patch = ["subprocess"]
@@ -18,6 +23,10 @@ patch = ["subprocess"]
 expect = "measured"
 start-methods = []
 requires-coverage = ">=7.10"
+
+[[tool.mpcov.when]]
+coverage = "==7.10.0"
+expect = "racy"
 """
 
 from __future__ import annotations

@@ -1,0 +1,53 @@
+"""Configuration compared, 2 of 3: ``patch = ["subprocess"]`` on a clean pool.
+
+``patch = ["subprocess"]`` starts coverage.py in every new Python interpreter. A
+spawn worker is one, so it is measured, and it ends through a normal interpreter
+exit, which saves. A fork worker is not a new interpreter: it is a copy of the
+parent that still traces, but it ends with ``os._exit()``, which skips the save.
+A forkserver worker is forked from the server process (a new interpreter, so
+measured) and ends the same way.
+
+With coverage.py 7.10.0, ``patch = ["subprocess"]`` works through one shared
+``subcover.pth`` file in site-packages that every measured process deletes when
+it exits, so coverage runs overlapping in the same environment take it from each
+other: racy there (measured when run alone).
+
+Settings: ``patch = ["subprocess"]`` alone.
+Expected: measured with spawn (racy with 7.10.0); lost with fork and forkserver.
+
+[tool.coverage.run]
+patch = ["subprocess"]
+
+[tool.mpcov]
+expect = { fork = "lost", forkserver = "lost", spawn = "measured" }
+requires-coverage = ">=7.10"
+
+[[tool.mpcov.when]]
+coverage = "==7.10.0"
+expect = { spawn = "racy" }
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+
+
+def work(x: int) -> int:
+    """Run in a pool worker."""
+    return x * 2  # mpcov: child
+
+
+def main() -> None:
+    """Close and join the pool before the ``with`` block ends."""
+    with multiprocessing.Pool(1) as pool:
+        print(pool.apply(work, (21,)))
+        pool.close()  # no more tasks: workers exit once the queue is drained
+        pool.join()  # wait for them, so each one saves its coverage data
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        # The start method to use (fork, forkserver or spawn), as `mpcov verify` passes it.
+        multiprocessing.set_start_method(sys.argv[1])
+    main()

@@ -1,0 +1,52 @@
+"""Configuration compared, 3 of 3: ``patch = ["subprocess", "_exit"]`` on a clean pool.
+
+Adding ``_exit`` to ``patch = ["subprocess"]`` closes the gap left by fork and
+forkserver workers: they end with ``os._exit()``, which now saves first. Spawn
+workers are measured as before. This reaches every start method without
+touching multiprocessing, and also covers raw ``os.fork()`` children and
+non-multiprocessing subprocesses.
+
+With coverage.py 7.10.0, ``patch = ["subprocess"]`` works through one shared
+``subcover.pth`` file in site-packages that every measured process deletes when
+it exits, so coverage runs overlapping in the same environment take it from each
+other: racy there (measured when run alone).
+
+Settings: ``patch = ["subprocess", "_exit"]``.
+Expected: measured, on every start method (spawn, forkserver racy with 7.10.0).
+
+[tool.coverage.run]
+patch = ["subprocess", "_exit"]
+
+[tool.mpcov]
+expect = "measured"
+requires-coverage = ">=7.10"
+
+[[tool.mpcov.when]]
+coverage = "==7.10.0"
+expect = { forkserver = "racy", spawn = "racy" }
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+
+
+def work(x: int) -> int:
+    """Run in a pool worker."""
+    return x * 2  # mpcov: child
+
+
+def main() -> None:
+    """Close and join the pool before the ``with`` block ends."""
+    with multiprocessing.Pool(1) as pool:
+        print(pool.apply(work, (21,)))
+        pool.close()  # no more tasks: workers exit once the queue is drained
+        pool.join()  # wait for them, so each one saves its coverage data
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        # The start method to use (fork, forkserver or spawn), as `mpcov verify` passes it.
+        multiprocessing.set_start_method(sys.argv[1])
+    main()
