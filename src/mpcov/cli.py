@@ -1,8 +1,10 @@
-"""Command line: ``mpcov verify`` (also ``python -m mpcov verify``)."""
+"""Command line: ``mpcov verify`` and ``mpcov check`` (also ``python -m mpcov ...``)."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -10,6 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from mpcov import __version__
+from mpcov.check import CheckError, check_paths, read_settings, select_rules
 from mpcov.engine import (
     Environment,
     GroupResult,
@@ -152,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep every run's directory (script, settings, data files) under DIR",
     )
     v.add_argument("--quiet", "-q", action="store_true", help="print only the final table")
+    _add_check_parser(commands)
     return parser
 
 
@@ -277,9 +281,97 @@ def _outcomes(group: GroupResult) -> str:
     return ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
 
 
+_CHECK_DESCRIPTION = """\
+Check Python code and the coverage.py settings that measure it for patterns that
+lose the coverage data of child processes, and say how to fix each one.
+
+The settings are read by coverage.py itself, as `coverage run` would read them in
+the current directory (COVERAGE_RCFILE, .coveragerc, setup.cfg, tox.ini,
+pyproject.toml), or from --config. Every rule (MPC1xx: the code pattern;
+MPC2xx: the settings or coverage.py release do not fit the code) is documented
+with the example that shows the loss. Silence one finding with a trailing
+comment on its line: `# mpcov: ignore[MPC101]`.
+"""
+
+_CHECK_EPILOG = """\
+exit status:
+  0  no findings
+  1  at least one finding
+  2  bad input: a missing path, unreadable settings, an unknown rule id
+
+examples:
+  mpcov check                                   the current directory, its settings
+  mpcov check src tests --config pyproject.toml
+  mpcov check src --select MPC1 --ignore MPC104 --format json
+"""
+
+
+def _add_check_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    c = commands.add_parser(
+        "check",
+        help="find code and coverage settings that lose child-process coverage data",
+        description=_CHECK_DESCRIPTION,
+        epilog=_CHECK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    c.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        default=[Path()],
+        metavar="PATH",
+        help="Python files or directories to check (default: the current directory)",
+    )
+    c.add_argument(
+        "--config",
+        metavar="FILE",
+        help="the coverage configuration file to read (default: found as coverage.py does)",
+    )
+    c.add_argument(
+        "--select", metavar="IDS", help="only these rules: ids or prefixes, comma-separated"
+    )
+    c.add_argument("--ignore", metavar="IDS", help="skip these rules: ids or prefixes")
+    c.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text for people (default), json for tools",
+    )
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """Carry out ``mpcov check`` with parsed arguments; return the exit status."""
+    try:
+        rules = select_rules(args.select, args.ignore)
+        settings = read_settings(args.config)
+        problems: list[str] = []
+        findings = check_paths(args.paths, settings, rules, problems)
+    except CheckError as exc:
+        return _error(str(exc))
+    for note in (*settings.warnings, *problems):
+        print(f"mpcov: warning: {note}", file=sys.stderr)
+    if args.format == "json":
+        document = {
+            "config_file": settings.config_file,
+            "coverage_version": settings.coverage_version,
+            "rules": rules,
+            "findings": [dataclasses.asdict(f) for f in findings],
+        }
+        print(json.dumps(document, indent=2))
+    else:
+        for finding in findings:
+            print(finding.as_text())
+        where = settings.config_file or "no coverage configuration file"
+        summary = f"{len(findings)} finding{'' if len(findings) == 1 else 's'}"
+        print(f"{summary} (settings: {where}; coverage.py {settings.coverage_version})")
+    return EXIT_MISMATCH if findings else EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mpcov`` command."""
     args = build_parser().parse_args(argv)
     if args.command == "verify":
         return run_verify(args)
+    if args.command == "check":
+        return run_check(args)
     return EXIT_USAGE  # pragma: no cover - argparse enforces a known command
