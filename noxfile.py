@@ -135,18 +135,15 @@ def lint(session: nox.Session) -> None:
     session.run("mypy", *session.posargs)
 
 
-@nox.session
-def docs(session: nox.Session) -> None:
-    """Build the documentation site; warnings are errors, and no network is used.
+DOCS_OUT = ROOT / "docs" / "_build" / "html"
 
-    Run interactively (``nox -s docs -- --serve``) to rebuild on every change.
-    """
-    session.install(".", *_group("docs"))
-    out = ROOT / "docs" / "_build" / "html"
-    if "--serve" in session.posargs:
-        session.install("sphinx-autobuild")
-        session.run("sphinx-autobuild", "docs", str(out), "--open-browser")
-        return
+
+def _build_docs(session: nox.Session, out: Path, *extra: str) -> None:
+    """Check the committed inventories and config files, then build the site offline."""
+    # The intersphinx inventories are generated: fail if someone edited one by hand.
+    session.run("python", "docs/_tools/make_inventories.py", "--check")
+    # Workflows and .readthedocs.yaml against their vendored schemas (no network).
+    session.run("python", "docs/_tools/check_config_files.py")
     session.run(
         "sphinx-build",
         # Nitpicky: every cross-reference must resolve.
@@ -163,9 +160,61 @@ def docs(session: nox.Session) -> None:
         "html",
         "docs",
         str(out),
-        *session.posargs,
+        *extra,
+        # Deprecation chatter from extensions is not a warning of this build.
+        env={"PYTHONWARNINGS": "ignore::DeprecationWarning"},
     )
     session.log(f"Site built in {out}")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site offline; warnings and broken references are errors.
+
+    In a terminal it serves the site with sphinx-autobuild (``-- --no-serve`` builds once).
+    """
+    import os
+
+    session.install(".", *_group("docs"))
+    # Read the Docs runs this same session and collects the site from its own folder.
+    rtd = os.environ.get("READTHEDOCS_OUTPUT")
+    out = Path(rtd) / "html" if rtd else DOCS_OUT
+    extra = [arg for arg in session.posargs if arg != "--no-serve"]
+    if session.interactive and "--no-serve" not in session.posargs and not rtd:
+        session.install("sphinx-autobuild")
+        session.run("sphinx-autobuild", "docs", str(out), "--open-browser", *extra)
+        return
+    _build_docs(session, out, *extra)
+
+
+@nox.session(default=False)
+def browser(session: nox.Session) -> None:
+    """Build the site, serve it on 127.0.0.1 and check it in headless Debian chromium.
+
+    Needs ``/usr/bin/chromium`` (``apt-get install chromium``); no browser is downloaded.
+    Screenshots go to docs/_build/screenshots.
+    """
+    session.install(".", *_group("docs"), *_group("browser"))
+    _build_docs(session, DOCS_OUT)
+    session.run(
+        "python",
+        "docs/_tools/browser_check.py",
+        str(DOCS_OUT),
+        "--screenshots",
+        str(ROOT / "docs" / "_build" / "screenshots"),
+        *session.posargs,
+    )
+
+
+@nox.session(default=False)
+def merge_results(session: nox.Session) -> None:
+    """Merge result files (such as CI artifacts) into docs/results/data.
+
+    ``nox -s merge_results -- incoming/`` validates each file and names it by platform,
+    Python and coverage.py version; a recording only replaces an older one.
+    """
+    session.install(".", "jsonschema>=4.18")
+    session.run("python", "docs/_tools/merge_results.py", *session.posargs)
 
 
 if __name__ == "__main__":

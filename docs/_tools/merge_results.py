@@ -1,0 +1,102 @@
+"""Merge result files from several machines into docs/results/data.
+
+    python docs/_tools/merge_results.py INCOMING [INCOMING ...] [--into DIR]
+
+Each INCOMING is a result file written by ``mpcov verify --json`` or ``--record``,
+or a folder searched recursively for ``*.json`` (how CI artifacts arrive). Every
+file must carry the ``schema`` id this mpcov writes and validate against the
+package's ``results.schema.json`` when that file and ``jsonschema`` are present.
+It is written to DIR under the name ``mpcov verify --record`` would give it
+(platform, Python, coverage.py version). An existing file with that name is
+replaced only by a newer recording (``created``); an older one is skipped with a
+message. Exit status 1 if any input was invalid, else 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_INTO = ROOT / "docs" / "results" / "data"
+
+
+def record_name(document: dict[str, Any]) -> str:
+    """The file name ``mpcov verify --record`` gives this document."""
+    return (
+        f"{document['platform']['sys_platform']}-"
+        f"{document['python']['implementation'].lower()}{document['python']['version']}"
+        f"-coverage{document['coverage']['version']}.json"
+    )
+
+
+def _validator() -> Any:
+    """A schema validator, or ``None`` when the schema or jsonschema is unavailable."""
+    try:
+        import jsonschema
+
+        from mpcov.report import SCHEMA_PATH
+    except ImportError:
+        return None
+    if not Path(SCHEMA_PATH).is_file():
+        return None
+    schema = json.loads(Path(SCHEMA_PATH).read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _inputs(paths: list[Path]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        found.extend(sorted(path.rglob("*.json")) if path.is_dir() else [path])
+    return found
+
+
+def merge(paths: list[Path], into: Path) -> int:
+    """Copy valid recordings into ``into``; return the number of invalid inputs."""
+    from mpcov.report import SCHEMA_ID
+
+    validator = _validator()
+    bad = 0
+    into.mkdir(parents=True, exist_ok=True)
+    for path in _inputs(paths):
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            if document.get("schema") != SCHEMA_ID:
+                raise ValueError(f"schema is {document.get('schema')!r}, not {SCHEMA_ID!r}")
+            if validator is not None:
+                errors = sorted(validator.iter_errors(document), key=str)
+                if errors:
+                    raise ValueError(f"does not match the schema: {errors[0].message}")
+            name = record_name(document)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            print(f"{path}: invalid: {exc}", file=sys.stderr)
+            bad += 1
+            continue
+        target = into / name
+        if target.exists():
+            old = json.loads(target.read_text(encoding="utf-8"))
+            if str(old.get("created", "")) >= str(document["created"]):
+                print(f"{path}: skipped, {target.name} is as new or newer")
+                continue
+        target.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+        print(f"{path} -> {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
+    return bad
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="+", type=Path, metavar="INCOMING")
+    parser.add_argument("--into", type=Path, default=DEFAULT_INTO, metavar="DIR")
+    args = parser.parse_args(argv)
+    missing = [p for p in args.paths if not p.exists()]
+    if missing:
+        parser.error(f"{missing[0]}: no such file or directory")
+    return 1 if merge(args.paths, args.into) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
