@@ -1,0 +1,48 @@
+"""Fixtures shared by the unit tests: throwaway example scripts written to a temp dir."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+#: A body whose one marked line runs in the script's own process, so it is always measured.
+MEASURED_BODY = """\
+from __future__ import annotations
+
+x = 1  # mpcov: child
+"""
+
+
+def example_source(
+    *,
+    mpcov: str = 'expect = "measured"\nstart-methods = []',
+    coverage: str = "",
+    body: str = MEASURED_BODY,
+    title: str = "A throwaway example.",
+    description: str = "It shows nothing in particular.",
+) -> str:
+    """The source of an example: header docstring (title, prose, TOML tail), then ``body``."""
+    toml = textwrap.dedent(coverage).strip()
+    toml = (toml + "\n\n" if toml else "") + "[tool.mpcov]\n" + textwrap.dedent(mpcov).strip()
+    return f'"""{title}\n\n{description}\n\n{toml}\n"""\n\n' + textwrap.dedent(body)
+
+
+@pytest.fixture
+def write_example(tmp_path: Path) -> Callable[..., Path]:
+    """Return ``write(name, *, text=None, **parts)``, which writes ``tmp_path/examples/NAME.py``.
+
+    ``parts`` are the keyword arguments of :func:`example_source`; ``text`` replaces
+    the whole file.
+    """
+    folder = tmp_path / "examples"
+    folder.mkdir(exist_ok=True)
+
+    def write(name: str = "sample", *, text: str | None = None, **parts: str) -> Path:
+        path = folder / f"{name}.py"
+        path.write_text(example_source(**parts) if text is None else text, encoding="utf-8")
+        return path
+
+    return write
