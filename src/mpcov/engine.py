@@ -239,7 +239,11 @@ def read_data(
     for path in sorted(directory.glob(f"{basename}*")):
         if path.name != basename and not path.name.startswith(basename + "."):
             continue
+        # Size first: coverage would silently turn an empty file into an empty database.
+        size = path.stat().st_size
         try:
+            if size == 0:
+                raise CoverageException("empty data file (0 bytes)")
             data = coverage.CoverageData(basename=str(path))
             data.read()
             for measured in data.measured_files():
@@ -248,7 +252,7 @@ def read_data(
             error = None
         except (CoverageException, OSError) as exc:
             error = str(exc).replace(str(directory) + os.sep, "")
-        infos.append(DataFileInfo(name=path.name, size=path.stat().st_size, error=error))
+        infos.append(DataFileInfo(name=path.name, size=size, error=error))
     return lines, tuple(infos)
 
 
@@ -440,7 +444,11 @@ def skip_reason(example: Example, label: str, env: Environment) -> str | None:
     if example.requires_coverage and env.coverage_version not in example.requires_coverage:
         return f"needs coverage {example.requires_coverage}"
     for module in example.requires:
-        if importlib.util.find_spec(module) is None:
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ImportError:  # a dotted name whose parent package is missing
+            found = False
+        if not found:
             return f"needs {module}, which is not installed"
     if label != NO_START_METHOD and label not in env.start_methods:
         return f"start method {label!r} is not available on {env.sys_platform}"

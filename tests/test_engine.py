@@ -1,0 +1,530 @@
+"""The engine on throwaway scripts: classification, failures, timeouts, isolation, skips."""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+import coverage
+import pytest
+
+from mpcov.engine import (
+    DataFileInfo,
+    Environment,
+    GroupResult,
+    Runner,
+    RunResult,
+    read_data,
+    run_environment,
+    skip_reason,
+    verify,
+)
+from mpcov.header import Example, parse
+
+WriteExample = Callable[..., Path]
+#: Per-run timeout for scripts that are meant to finish: generous for a loaded machine.
+TIMEOUT = 30.0
+POSIX_ONLY = pytest.mark.skipif(os.name != "posix", reason="process groups are POSIX")
+
+#: One child line runs, the other is in a function nobody calls.
+PARTIAL_BODY = """\
+from __future__ import annotations
+
+
+def never() -> int:
+    return 1  # mpcov: child
+
+
+x = 2  # mpcov: child
+"""
+
+LOST_BODY = """\
+from __future__ import annotations
+
+
+def never() -> int:
+    return 1  # mpcov: child
+"""
+
+#: Starts a grandchild, writes both pids where the test says, then hangs.
+HANGING_BODY = """\
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+Path(os.environ["MPCOV_TEST_PIDS"]).write_text(f"{os.getpid()} {sleeper.pid}")
+time.sleep(60)  # mpcov: child
+"""
+
+#: Leaves two grandchildren running and exits at once.
+LEAVING_BODY = """\
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+pids = [
+    subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]).pid
+    for _ in range(2)
+]
+Path(os.environ["MPCOV_TEST_PIDS"]).write_text(" ".join(map(str, pids)))  # mpcov: child
+"""
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` is a running (not zombie) process."""
+    stat = Path(f"/proc/{pid}/stat")
+    if Path("/proc").is_dir():
+        try:
+            return stat.read_text().rpartition(")")[2].split()[0] != "Z"
+        except OSError:
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _wait_dead(pids: list[int], within: float = 5.0) -> list[int]:
+    """Return the pids still alive after waiting up to ``within`` seconds."""
+    deadline = time.monotonic() + within
+    alive = [p for p in pids if _alive(p)]
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.05)
+        alive = [p for p in alive if _alive(p)]
+    return alive
+
+
+def _run(
+    example: Example, label: str = "none", *, timeout: float = TIMEOUT, straggler_grace: float = 2
+) -> RunResult:
+    return Runner(timeout=timeout, straggler_grace=straggler_grace).run(example, label)
+
+
+def test_run_classifies_measured(write_example: WriteExample) -> None:
+    """A script whose child line runs is measured, with its data file found and readable."""
+    example = parse(write_example())
+    result = _run(example)
+    assert ("ok", "measured", 0) == (result.status, result.measurement, result.exit_code)
+    assert example.child_lines == result.measured_lines
+    assert () == result.missed_lines
+    assert [".coverage"] == [info.name for info in result.data_files]
+    assert [None] == [info.error for info in result.data_files]
+    assert "" == result.stderr_tail
+    assert 0 == result.stragglers
+
+
+def test_run_classifies_lost(write_example: WriteExample) -> None:
+    """A script whose child line never runs is lost."""
+    example = parse(write_example(body=LOST_BODY, mpcov='expect = "lost"\nstart-methods=[]'))
+    result = _run(example)
+    assert ("ok", "lost") == (result.status, result.measurement)
+    assert () == result.measured_lines
+    assert example.child_lines == result.missed_lines
+
+
+def test_run_classifies_partial(write_example: WriteExample) -> None:
+    """A script with one of two child lines run is partial, and says which line was missed."""
+    example = parse(write_example(body=PARTIAL_BODY))
+    never, ran = example.child_lines
+    result = _run(example)
+    assert ("ok", "partial", "partial") == (result.status, result.measurement, result.outcome)
+    assert (ran,) == result.measured_lines
+    assert (never,) == result.missed_lines
+
+
+def test_run_passes_the_start_method_as_the_scripts_argument(write_example: WriteExample) -> None:
+    """The label reaches the script as ``sys.argv[1]``; the ``none`` label adds nothing."""
+    body = (
+        "import sys\n\n"
+        "x = 1  # mpcov: child\n"
+        "sys.exit(0 if sys.argv[1:] == [x for x in ['{}'] if x] else 7)\n"
+    )
+    spawn = parse(
+        write_example(
+            "m", body=body.format("spawn"), mpcov='expect = "measured"\nstart-methods = ["spawn"]'
+        )
+    )
+    none = parse(write_example("n", body=body.format("")))
+    result = _run(spawn, "spawn")
+    assert ("ok", 0) == (result.status, result.exit_code)
+    assert "ok" == _run(none).status
+    assert "crashed" == _run(spawn, "fork").status
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork")
+def test_run_measures_a_real_multiprocessing_child(write_example: WriteExample) -> None:
+    """A ``Process`` child's marked line is measured when the header sets the concurrency."""
+    body = """\
+        from __future__ import annotations
+
+        import multiprocessing
+        import sys
+
+
+        def work() -> None:
+            print("in the child")  # mpcov: child
+
+
+        if __name__ == "__main__":
+            multiprocessing.set_start_method(sys.argv[1])
+            process = multiprocessing.Process(target=work)
+            process.start()
+            process.join()
+        """
+    example = parse(
+        write_example(
+            body=body,
+            coverage='[tool.coverage.run]\nconcurrency = ["multiprocessing"]',
+            mpcov='expect = "measured"\nstart-methods = ["fork"]',
+        )
+    )
+    result = _run(example, "fork")
+    assert ("ok", "measured") == (result.status, result.measurement)
+    assert 2 <= len(result.data_files)  # the parent's and the child's, unless combined
+
+
+def test_run_reads_a_custom_data_file_name(write_example: WriteExample) -> None:
+    """``data_file`` from the header's settings is where the engine looks for data."""
+    example = parse(write_example(coverage='[tool.coverage.run]\ndata_file = "cov.db"'))
+    result = _run(example)
+    assert "measured" == result.measurement
+    assert ["cov.db"] == [info.name for info in result.data_files]
+
+
+def test_run_reports_a_crash_with_its_stderr_tail(write_example: WriteExample) -> None:
+    """A script that raises is "crashed", with the traceback's last lines kept."""
+    body = 'x = 1  # mpcov: child\nraise RuntimeError("boom from the example")\n'
+    result = _run(parse(write_example(body=body)))
+    assert ("crashed", "crashed", 1) == (result.status, result.outcome, result.exit_code)
+    assert result.stderr_tail.endswith("RuntimeError: boom from the example")
+    assert "Traceback (most recent call last):" in result.stderr_tail
+    assert "RuntimeError: boom from the example" in result.problems
+    assert "measured" == result.measurement  # the data is still judged
+
+
+def test_run_accepts_the_declared_exit_code(write_example: WriteExample) -> None:
+    """An exit code the header declares is a normal end; any other is a crash."""
+    body = "x = 1  # mpcov: child\nraise SystemExit(3)\n"
+    declared = _run(
+        parse(
+            write_example(
+                "a", body=body, mpcov='expect = "measured"\nstart-methods = []\nexit-code = 3'
+            )
+        )
+    )
+    undeclared = _run(parse(write_example("b", body=body)))
+    assert ("ok", 3) == (declared.status, declared.exit_code)
+    assert ("crashed", 3) == (undeclared.status, undeclared.exit_code)
+
+
+@POSIX_ONLY
+def test_run_kills_a_hanging_script_with_its_process_group(
+    write_example: WriteExample, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At the timeout the script and its grandchild are killed; no process of the run remains."""
+    pid_file = tmp_path / "pids"
+    monkeypatch.setenv("MPCOV_TEST_PIDS", str(pid_file))
+    started = time.monotonic()
+    result = _run(parse(write_example(body=HANGING_BODY)), timeout=3)
+    elapsed = time.monotonic() - started
+    pids = [int(p) for p in pid_file.read_text().split()]
+    assert 2 == len(pids), "the script did not start its grandchild within the timeout"
+    assert [] == _wait_dead(pids)
+    assert ("timeout", "timeout", None) == (result.status, result.outcome, result.exit_code)
+    assert 3 <= result.duration < 6
+    assert elapsed < 10
+    assert 0 == result.stragglers
+
+
+@POSIX_ONLY
+def test_run_kills_and_counts_stragglers(
+    write_example: WriteExample, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Processes left running after the script exits are killed after the grace and counted."""
+    pid_file = tmp_path / "pids"
+    monkeypatch.setenv("MPCOV_TEST_PIDS", str(pid_file))
+    started = time.monotonic()
+    result = _run(parse(write_example(body=LEAVING_BODY)), straggler_grace=0.5)
+    pids = [int(p) for p in pid_file.read_text().split()]
+    assert [] == _wait_dead(pids)
+    assert ("ok", "measured") == (result.status, result.measurement)
+    assert 2 == result.stragglers
+    assert "2 process(es) still running after the script exited" in result.problems
+    assert time.monotonic() - started < 10
+
+
+def test_run_leaves_no_files_behind(
+    write_example: WriteExample, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run's files live in its own temp dir, which is removed; cwd and examples stay clean."""
+    temp, cwd = tmp_path / "temp", tmp_path / "cwd"
+    temp.mkdir()
+    cwd.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    monkeypatch.chdir(cwd)
+    good = write_example("good")
+    bad = write_example("bad", body="x = 1  # mpcov: child\nraise SystemExit(1)\n")
+    runner = Runner(timeout=TIMEOUT)
+    assert "ok" == runner.run(parse(good), "none").status
+    assert "crashed" == runner.run(parse(bad), "none").status
+    assert () == runner.preflight(parse(good))
+    assert [] == list(temp.iterdir())
+    assert [] == list(cwd.iterdir())
+    assert ["bad.py", "good.py"] == sorted(p.name for p in good.parent.iterdir())
+
+
+def test_run_keep_preserves_each_runs_directory(
+    write_example: WriteExample, tmp_path: Path
+) -> None:
+    """With ``keep``, the run's directory stays, with script, settings and data file."""
+    keep = tmp_path / "kept"
+    Runner(timeout=TIMEOUT, keep=keep).run(parse(write_example()), "none")
+    (run_dir,) = keep.iterdir()
+    assert run_dir.name.startswith("sample-none-0-")
+    assert {".coverage", "pyproject.toml", "sample.py"} == {p.name for p in run_dir.iterdir()}
+
+
+def test_run_does_not_pass_coverage_variables_to_the_script(
+    write_example: WriteExample, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``COVERAGE_*`` variables of the caller never reach the script or steer its data."""
+    elsewhere = tmp_path / "elsewhere"
+    monkeypatch.setenv("COVERAGE_MPCOV_PROBE", "leaked")
+    monkeypatch.setenv("COVERAGE_FILE", str(elsewhere / "data"))
+    body = (
+        "import os\n\n"
+        "x = 1  # mpcov: child\n"
+        "raise SystemExit(9 if 'COVERAGE_MPCOV_PROBE' in os.environ else 0)\n"
+    )
+    result = _run(parse(write_example(body=body)))
+    assert ("ok", 0, "measured") == (result.status, result.exit_code, result.measurement)
+    assert not elsewhere.exists()
+    assert "COVERAGE_MPCOV_PROBE" not in run_environment()
+
+
+def test_read_data_unions_the_scripts_lines_over_data_files(tmp_path: Path) -> None:
+    """Lines of the script from every data file are united; other files and names are ignored."""
+    script = tmp_path / "script.py"
+    for suffix, written in ((".a", [1, 2]), (".b", [2, 5])):
+        data = coverage.CoverageData(basename=str(tmp_path / f".coverage{suffix}"))
+        data.add_lines({str(script): written, str(tmp_path / "other.py"): [9]})
+        data.write()
+    (tmp_path / ".coveragerc").write_text("[run]\n")
+    lines, infos = read_data(tmp_path, ".coverage", script)
+    assert {1, 2, 5} == lines
+    assert [".coverage.a", ".coverage.b"] == [info.name for info in infos]
+    assert [None, None] == [info.error for info in infos]
+
+
+def test_read_data_without_data_files_finds_nothing(tmp_path: Path) -> None:
+    """No data file at all means no lines and no file infos, not an error."""
+    assert (set(), ()) == read_data(tmp_path, ".coverage", tmp_path / "script.py")
+
+
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [(b"", "empty"), (b"this is not sqlite\n" * 10, "file is not a database")],
+    ids=["empty", "garbage"],
+)
+def test_read_data_records_an_unreadable_file(tmp_path: Path, content: bytes, error: str) -> None:
+    """An empty or corrupt data file is recorded with coverage's reason, and left as it was."""
+    (tmp_path / ".coverage.bad").write_bytes(content)
+    lines, infos = read_data(tmp_path, ".coverage", tmp_path / "script.py")
+    assert set() == lines
+    (info,) = infos
+    assert (".coverage.bad", len(content)) == (info.name, info.size)
+    assert info.error is not None
+    assert error in info.error
+    assert str(tmp_path) not in info.error
+    assert content == (tmp_path / ".coverage.bad").read_bytes()
+
+
+def _result(outcome: str) -> RunResult:
+    status = outcome if outcome in ("timeout", "crashed") else "ok"
+    measurement = outcome if status == "ok" else "lost"
+    return RunResult(
+        status=status,  # type: ignore[arg-type]
+        measurement=measurement,  # type: ignore[arg-type]
+        exit_code=0,
+        duration=0.1,
+        measured_lines=(),
+        missed_lines=(),
+        data_files=(DataFileInfo(".coverage", 1, None),),
+        stragglers=0,
+        problems=(),
+        stderr_tail="",
+    )
+
+
+@pytest.mark.parametrize(
+    ("expect", "outcomes", "may_hang", "matches"),
+    [
+        ("measured", ["measured", "measured"], False, True),
+        ("measured", ["measured", "partial"], False, False),
+        ("measured", ["measured", "lost"], False, False),
+        ("lost", ["lost", "lost"], False, True),
+        ("lost", ["lost", "partial"], False, False),
+        ("lost", ["lost", "crashed"], False, False),
+        ("lost", ["lost", "timeout"], False, False),
+        ("lost", ["lost", "timeout"], True, True),
+        ("measured", ["measured", "timeout"], True, False),
+        ("racy", ["measured", "lost", "partial"], False, True),
+        ("racy", ["measured", "crashed"], False, False),
+        (None, [], False, None),
+    ],
+)
+def test_group_matches_judges_runs_against_the_expectation(
+    write_example: WriteExample,
+    expect: str | None,
+    outcomes: list[str],
+    may_hang: bool,
+    matches: bool | None,
+) -> None:
+    """A group matches only if every run fits the expectation; a skipped group is ``None``."""
+    mpcov = f'expect = "lost"\nstart-methods = []\nmay-hang = {str(may_hang).lower()}'
+    example = parse(write_example(mpcov=mpcov))
+    group = GroupResult(example, "none", expect=expect, runs=[_result(o) for o in outcomes])
+    assert matches is group.matches
+
+
+def test_group_counts_and_rate(write_example: WriteExample) -> None:
+    """The rate is the share of runs with every child line measured."""
+    example = parse(write_example())
+    runs = [_result(o) for o in ("measured", "lost", "measured", "timeout")]
+    group = GroupResult(example, "none", expect="racy", runs=runs)
+    assert 2 == group.measured
+    assert 0.5 == group.rate
+    assert 1 == group.count("timeout")
+    assert GroupResult(example, "none", expect="racy").rate is None
+
+
+@pytest.fixture
+def env() -> Environment:
+    """A fixed environment to judge skips against."""
+    return Environment(
+        python_version="3.12.4",
+        implementation="CPython",
+        coverage_version="7.17.3",
+        sys_platform="linux",
+        system="Linux",
+        release="6.1",
+        machine="x86_64",
+        start_methods=("fork", "spawn"),
+        cpus=2,
+    )
+
+
+@pytest.mark.parametrize(
+    ("mpcov", "label", "reason"),
+    [
+        ('expect = "measured"', "fork", None),
+        (
+            'expect = "measured"',
+            "forkserver",
+            "start method 'forkserver' is not available on linux",
+        ),
+        ('expect = "measured"\nrequires-python = ">=3.13"', "fork", "needs Python >=3.13"),
+        ('expect = "measured"\nrequires-python = ">=3.12"', "fork", None),
+        ('expect = "measured"\nrequires-coverage = "<7.17"', "fork", "needs coverage <7.17"),
+        (
+            'expect = "measured"\nrequires = ["mpcov_no_such_module"]',
+            "fork",
+            "needs mpcov_no_such_module, which is not installed",
+        ),
+        (
+            'expect = "measured"\nrequires = ["mpcov_no_such_package.sub"]',
+            "fork",
+            "needs mpcov_no_such_package.sub, which is not installed",
+        ),
+        ('expect = "measured"\nrequires = ["json"]', "fork", None),
+        (
+            'expect = "measured"\nplatforms = ["win32", "darwin"]',
+            "fork",
+            "runs only on win32, darwin",
+        ),
+        ('expect = "measured"\nplatforms = ["linux"]', "fork", None),
+        (
+            'start-methods = ["fork", "spawn"]\nexpect = { spawn = "lost" }\nskip = { fork = "x" }',
+            "fork",
+            "x",
+        ),
+        (
+            'expect = "lost"\n[[tool.mpcov.when]]\ncoverage = ">=7.17"\nskip = { fork = "new" }',
+            "fork",
+            "new",
+        ),
+    ],
+)
+def test_skip_reason_names_what_is_missing(
+    write_example: WriteExample, env: Environment, mpcov: str, label: str, reason: str | None
+) -> None:
+    """Each requirement the environment does not meet gives its own reason; none gives None."""
+    example = parse(write_example(mpcov=mpcov))
+    assert reason == skip_reason(example, label, env)
+
+
+def test_skip_reason_runs_scripts_without_start_method_anywhere(
+    write_example: WriteExample, env: Environment
+) -> None:
+    """The ``none`` label does not depend on which start methods exist."""
+    example = parse(write_example())
+    assert skip_reason(example, "none", dataclasses.replace(env, start_methods=())) is None
+
+
+def test_verify_runs_each_label_repeat_times_and_reports_progress(
+    write_example: WriteExample, env: Environment
+) -> None:
+    """verify() keeps example and run order, filters labels, skips, and reports each run."""
+    racy = parse(
+        write_example(
+            "racy",
+            mpcov='start-methods = ["fork", "spawn"]\nexpect = { fork = "racy", spawn = "measured" }',
+        )
+    )
+    skipped = parse(write_example("skipped", mpcov='expect = "lost"\nrequires-python = "<3"'))
+    calls: list[tuple[str, str, int, int]] = []
+    groups = verify(
+        [racy, skipped],
+        labels=["fork", "spawn"],
+        repeat=1,
+        racy_repeat=2,
+        jobs=2,
+        runner=Runner(timeout=TIMEOUT),
+        env=env,
+        progress=lambda g, r, done, total: calls.append((g.example.name, g.label, done, total)),
+    )
+    summary = [(g.example.name, g.label, g.expect, g.planned, len(g.runs)) for g in groups]
+    assert [
+        ("racy", "fork", "racy", 2, 2),
+        ("racy", "spawn", "measured", 1, 1),
+        ("skipped", "fork", None, 0, 0),
+        ("skipped", "spawn", None, 0, 0),
+    ] == summary
+    assert "needs Python <3" == groups[2].skip_reason
+    assert [1, 2, 3] == sorted(done for _, _, done, _ in calls)
+    assert {3} == {total for _, _, _, total in calls}
+    assert [True, True, None, None] == [g.matches for g in groups]
+
+
+def test_environment_current_describes_this_interpreter() -> None:
+    """The current environment names this Python, coverage and start methods."""
+    env = Environment.current()
+    assert coverage.__version__ == env.coverage_version
+    assert tuple(multiprocessing.get_all_start_methods()) == env.start_methods
+    assert sys.platform == env.sys_platform
+    assert env.cpus >= 1
