@@ -618,7 +618,8 @@ def render_sequence(text: str) -> str:
     return (
         f'<svg class="mpcov-sequence" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height:.0f}" '
         f'xmlns="http://www.w3.org/2000/svg" font-size="12">'
-        f"<title>{escape(title)}</title>"
+        # No <title> child: aria-label names the image, and Sphinx's search highlighter
+        # calls getBBox() on the parent of every matching text node, which <title> lacks.
         '<defs><marker id="mpcov-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" '
         'markerHeight="8" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="currentColor"/></marker></defs>'
         + "".join(head)

@@ -135,6 +135,12 @@ def run(site: Path, shots: Path, executable: str) -> int:
                 f"copy button copies the code block ({len(copied)} characters)",
             )
 
+            # The results page, for the screenshot and its tables.
+            page.goto(f"{base}/results/index.html", wait_until="networkidle")
+            tables = page.locator("table.mpcov-results-table")
+            checks.check(tables.count() >= 1, f"results page has tables ({tables.count()})")
+            page.screenshot(path=str(shots / "results-page.png"), full_page=True)
+
             # 2. Sphinx's search finds the explanation of terminate().
             page.goto(f"{base}/search.html?q=terminate", wait_until="networkidle")
             results = page.locator("#search-results ul.search li a")
@@ -144,12 +150,6 @@ def run(site: Path, shots: Path, executable: str) -> int:
                 any("explanation/pool-exit" in h for h in hrefs),
                 f"search for 'terminate' lists explanation/pool-exit ({len(hrefs)} results)",
             )
-
-            # The results page, for the screenshot and its tables.
-            page.goto(f"{base}/results/index.html", wait_until="networkidle")
-            tables = page.locator("table.mpcov-results-table")
-            checks.check(tables.count() >= 1, f"results page has tables ({tables.count()})")
-            page.screenshot(path=str(shots / "results-page.png"), full_page=True)
 
             # A page with a timeline diagram draws it.
             page.goto(f"{base}/explanation/pool-exit.html", wait_until="networkidle")
