@@ -287,7 +287,31 @@ CASES = [
         """,
         good_settings=Settings(concurrency=("multiprocessing", "thread")),
     ),
+    Case(
+        "MPC209",
+        """
+        from joblib import Parallel, delayed
+        Parallel(n_jobs=2)(delayed(f)(i) for i in range(4))
+        """,
+        """
+        from joblib import Parallel, delayed
+        Parallel(n_jobs=2)(delayed(f)(i) for i in range(4))
+        """,
+        good_settings=Settings(patch=("subprocess", "_exit")),
+    ),
 ]
+
+
+def test_mpc209_billiard_needs_exit_too() -> None:
+    """A billiard pool is flagged with ``patch = ["subprocess"]`` alone, not with ``_exit``."""
+    source = """
+    import billiard
+    pool = billiard.get_context("spawn").Pool(1)
+    pool.close()
+    pool.join()
+    """
+    assert ["MPC206", "MPC209"] == _rules(source, Settings(patch=("subprocess",)))
+    assert [] == _rules(source, Settings(patch=("subprocess", "_exit")))
 
 
 def test_cases_cover_every_rule() -> None:

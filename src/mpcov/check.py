@@ -293,6 +293,31 @@ _RULE_LIST = (
         examples=("process_threads_multiprocessing",),
         fixed_by=("process_threads_multiprocessing_thread", "process_threads_sysmon"),
     ),
+    Rule(
+        id="MPC209",
+        title="third-party pool without the patches it needs",
+        summary=(
+            "this pool's workers are not multiprocessing children that "
+            '`concurrency = ["multiprocessing"]` reaches: billiard and multiprocess (pathos) '
+            'workers need `patch = ["subprocess", "_exit"]`, joblib\'s loky workers '
+            '`patch = ["subprocess"]`'
+        ),
+        fix=(
+            'set `[run] patch = ["subprocess", "_exit"]` (coverage.py 7.10+); with joblib, also '
+            "call get_reusable_executor().shutdown(wait=True) before the report"
+        ),
+        examples=(
+            "billiard_pool_concurrency_multiprocessing",
+            "billiard_pool_patch_subprocess",
+            "multiprocess_pool_concurrency_multiprocessing",
+            "joblib_loky_concurrency_multiprocessing",
+        ),
+        fixed_by=(
+            "billiard_pool_patch_subprocess_exit",
+            "multiprocess_pool_patch_subprocess_exit",
+            "joblib_loky_patch_subprocess",
+        ),
+    ),
 )
 
 #: Every rule, by id.
@@ -801,6 +826,14 @@ def _check_multiprocessing_settings(a: _Analysis, out: _Collector, settings: Set
     if not ({"subprocess", "_exit"} <= patch and "multiprocessing" not in concurrency):
         for test in a.mp_main_tests:
             out.add("MPC207", test)
+    if not {"subprocess", "_exit"} <= patch:
+        for call in a.pool_calls:
+            if (a.qualified(call.func) or "").startswith(("billiard.", "multiprocess.")):
+                out.add("MPC209", call)
+    if "subprocess" not in patch:
+        for name, call in a.calls:
+            if name == "joblib.Parallel":
+                out.add("MPC209", call)
     if uses_multiprocessing and not settings.traces_all_threads:
         for call in a.threads:
             out.add("MPC208", call)
