@@ -71,7 +71,8 @@ def close_and_join(pool: Pool, grace: float | None = DEFAULT_GRACE) -> bool:
         IncompleteCoverageWarning,
         stacklevel=2,
     )
-    pool.terminate()
+    # The grace period is over: losing a stuck worker's data beats hanging forever.
+    pool.terminate()  # mpcov: ignore[MPC102]
     pool.join()
     return False
 
@@ -114,7 +115,8 @@ def closing_pool(
     try:
         yield pool
     except BaseException:
-        pool.terminate()
+        # Nobody will read the results of a failed block; waiting would only delay the error.
+        pool.terminate()  # mpcov: ignore[MPC102]
         pool.join()
         raise
     close_and_join(pool, grace)
