@@ -18,11 +18,11 @@ ROOT = DOCS.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(DOCS / "_ext"))
 
-import mpcov  # noqa: E402
+import mpcov
 
 project = "mpcov"
 author = "The mpcov developers"
-copyright = "the mpcov developers"  # noqa: A001 - Sphinx's name for it
+copyright = "the mpcov developers"
 release = version = mpcov.__version__
 
 #: coverage.py release whose documentation the site links to.

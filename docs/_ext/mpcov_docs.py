@@ -63,18 +63,22 @@ class Recording:
 
     @property
     def platform(self) -> str:
+        """The recording's ``sys.platform``."""
         return str(self.doc["platform"]["sys_platform"])
 
     @property
     def python(self) -> str:
+        """Implementation and version, e.g. ``CPython 3.11.7``."""
         return f"{self.doc['python']['implementation']} {self.doc['python']['version']}"
 
     @property
     def coverage(self) -> str:
+        """The coverage.py version measured."""
         return str(self.doc["coverage"]["version"])
 
     @property
     def date(self) -> str:
+        """The day the recording was made (ISO date)."""
         return str(self.doc["created"])[:10]
 
     @property
@@ -83,6 +87,8 @@ class Recording:
         return f"{self.platform} {self.doc['python']['version']} / cov {self.coverage}"
 
     def sort_key(self) -> tuple[Any, ...]:
+        """Order by platform, then Python and coverage.py versions, numerically."""
+
         def version(text: str) -> tuple[int, ...]:
             return tuple(int(p) for p in re.findall(r"\d+", text)[:3])
 
@@ -93,10 +99,12 @@ class Recording:
         )
 
     def rows(self, example: str) -> list[dict[str, Any]]:
+        """The rows for one example, in start-method order."""
         rows = [r for r in self.doc["results"] if r["example"] == example]
         return sorted(rows, key=lambda r: _label_index(r["start_method"]))
 
     def describe(self) -> str:
+        """One line of metadata: machine, versions, repeat counts and date."""
         p = self.doc["platform"]
         repeat, racy = self.doc["repeat"], self.doc.get("racy_repeat", self.doc["repeat"])
         runs = f"{repeat} runs per row" + (f", {racy} for racy rows" if racy != repeat else "")
@@ -159,6 +167,7 @@ def inline(text: str) -> list[nodes.Node]:
 
 
 def paragraph(*parts: nodes.Node | str, classes: Sequence[str] = ()) -> nodes.paragraph:
+    """A paragraph from text and nodes."""
     para = nodes.paragraph(classes=list(classes))
     for part in parts:
         para += nodes.Text(part) if isinstance(part, str) else part
@@ -174,12 +183,15 @@ def rate_class(rate: float | None) -> str:
 
 @dataclass
 class Cell:
+    """One table cell: its nodes, CSS classes and column span."""
+
     content: list[nodes.Node]
     classes: tuple[str, ...] = ()
     span: int = 1
 
 
 def cell(value: str | nodes.Node | list[nodes.Node], *classes: str, span: int = 1) -> Cell:
+    """Make a :class:`Cell` from text, a node or a list of nodes."""
     if isinstance(value, str):
         value = [nodes.Text(value)]
     elif isinstance(value, nodes.Node):
@@ -226,6 +238,7 @@ def table(
 
 
 def match_cell(row: dict[str, Any], stale: bool) -> Cell:
+    """The 'matches' cell of a results row."""
     matches = row["matches"]
     text = "skipped" if matches is None else ("yes" if matches else "NO")
     if stale:
@@ -240,6 +253,7 @@ def is_stale(row: dict[str, Any], examples: dict[str, Example | None]) -> bool:
 
 
 def example_index(names: Iterable[str]) -> dict[str, Example | None]:
+    """Parse the named examples; ``None`` for one that no longer exists or parses."""
     out: dict[str, Example | None] = {}
     for name in names:
         try:
@@ -250,6 +264,7 @@ def example_index(names: Iterable[str]) -> dict[str, Example | None]:
 
 
 def recordings_note(recordings: Sequence[Recording]) -> nodes.Element:
+    """A bullet list describing each recording a table draws on."""
     bullets = nodes.bullet_list(classes=["mpcov-recordings"])
     for rec in recordings:
         item = nodes.list_item()
@@ -259,6 +274,7 @@ def recordings_note(recordings: Sequence[Recording]) -> nodes.Element:
 
 
 def note(text: str) -> nodes.Element:
+    """A note admonition with inline code from backticks."""
     admonition = nodes.note()
     admonition += paragraph(*inline(text))
     return admonition
@@ -274,11 +290,15 @@ class ExampleDirective(SphinxDirective):
     option_spec = {"settings": directives.flag, "no-description": directives.flag}  # noqa: RUF012
 
     def run(self) -> list[nodes.Node]:
+        """Render the example's header."""
         example = load_example(self.arguments[0])
         self.env.note_dependency(str(example.path))
         box = nodes.container(classes=["mpcov-example"])
         box += paragraph(
-            nodes.literal(text=example.path.name), ": ", *inline(example.title), classes=["mpcov-example-title"]
+            nodes.literal(text=example.path.name),
+            ": ",
+            *inline(example.title),
+            classes=["mpcov-example-title"],
         )
         if "no-description" not in self.options:
             for chunk in re.split(r"\n\s*\n", example.description):
@@ -290,6 +310,7 @@ class ExampleDirective(SphinxDirective):
 
 
 def describe_expectation(example: Example) -> str:
+    """The declared outcome per start method, in words."""
     by_outcome: dict[str, list[str]] = {}
     for label in example.labels:
         if label in example.expect:
@@ -308,6 +329,7 @@ def describe_expectation(example: Example) -> str:
 
 
 def settings_block(directive: SphinxDirective, example: Example) -> nodes.Node:
+    """The coverage tables of an example's header as a captioned TOML block."""
     text = coverage_tables(example)
     block = nodes.literal_block(text, text, language="toml")
     block["classes"].append("mpcov-settings")
@@ -320,6 +342,7 @@ class SettingsDirective(SphinxDirective):
     required_arguments = 1
 
     def run(self) -> list[nodes.Node]:
+        """Render the settings block."""
         example = load_example(self.arguments[0])
         self.env.note_dependency(str(example.path))
         return [settings_block(self, example)]
@@ -332,6 +355,7 @@ class OutcomesDirective(SphinxDirective):
     final_argument_whitespace = True
 
     def run(self) -> list[nodes.Node]:
+        """Render the outcomes table and the list of recordings it uses."""
         names = self.arguments[0].split()
         examples = {}
         for name in names:
@@ -393,6 +417,7 @@ class OutcomesDirective(SphinxDirective):
 
 
 def outcome_cell(row: dict[str, Any], stale: bool) -> Cell:
+    """A cell with measured/runs, agreement with the header, coloured by rate."""
     if row["skip_reason"] is not None:
         return cell(f"skipped: {row['skip_reason']}", "mpcov-rate-none")
     text = f"{row['measured']}/{row['runs']} measured"
@@ -409,6 +434,7 @@ class ResultsDirective(SphinxDirective):
     """Every recording as a table with its metadata."""
 
     def run(self) -> list[nodes.Node]:
+        """Render one section per recording."""
         recordings = load_recordings()
         if not recordings:
             return [note("No result files are committed in `docs/results/data` yet.")]
@@ -457,6 +483,7 @@ class MatrixDirective(SphinxDirective):
     option_spec = {"examples": directives.unchanged}  # noqa: RUF012
 
     def run(self) -> list[nodes.Node]:
+        """Render one heat map per platform, plus a legend."""
         recordings = load_recordings()
         for rec in recordings:
             self.env.note_dependency(str(rec.path))
@@ -469,7 +496,9 @@ class MatrixDirective(SphinxDirective):
             columns = [
                 (rec, label)
                 for rec in recs
-                for label in sorted({row["start_method"] for row in rec.doc["results"]}, key=_label_index)
+                for label in sorted(
+                    {row["start_method"] for row in rec.doc["results"]}, key=_label_index
+                )
             ]
             names = wanted or sorted({row["example"] for rec in recs for row in rec.doc["results"]})
             header1 = [cell("example", "mpcov-matrix-corner")]
@@ -477,16 +506,18 @@ class MatrixDirective(SphinxDirective):
             for rec in recs:
                 labels = [label for r, label in columns if r is rec]
                 header1.append(
-                    cell(f"{rec.python}, coverage {rec.coverage}", "mpcov-matrix-group", span=len(labels))
+                    cell(
+                        f"{rec.python}, coverage {rec.coverage}",
+                        "mpcov-matrix-group",
+                        span=len(labels),
+                    )
                 )
                 header2.extend(cell(label, "mpcov-matrix-method") for label in labels)
             body = []
             for name in names:
                 row_cells = [cell(nodes.literal(text=name), "mpcov-matrix-example")]
                 for rec, label in columns:
-                    row = next(
-                        (r for r in rec.rows(name) if r["start_method"] == label), None
-                    )
+                    row = next((r for r in rec.rows(name) if r["start_method"] == label), None)
                     if row is None or row["rate"] is None:
                         reason = "n/a" if row is None else "skip"
                         row_cells.append(cell(reason, "mpcov-rate-none", "mpcov-matrix-cell"))
@@ -505,7 +536,10 @@ class MatrixDirective(SphinxDirective):
             )
         legend = nodes.container(classes=["mpcov-legend"])
         legend += paragraph(
-            *[nodes.inline(text=f"{p}%", classes=["mpcov-legend-step", f"mpcov-rate-{p // 10}"]) for p in range(0, 101, 20)],
+            *[
+                nodes.inline(text=f"{p}%", classes=["mpcov-legend-step", f"mpcov-rate-{p // 10}"])
+                for p in range(0, 101, 20)
+            ],
             nodes.Text("  n/a: not recorded; skip: not available there."),
         )
         out.append(legend)
@@ -517,6 +551,8 @@ class MatrixDirective(SphinxDirective):
 
 @dataclass
 class Step:
+    """One statement of a sequence diagram: an arrow or a note."""
+
     kind: str  # "arrow", "note"
     source: str
     target: str
@@ -557,6 +593,7 @@ def parse_sequence(text: str) -> tuple[str, list[tuple[str, str]], list[Step]]:
 
 
 def wrap(text: str, width: int) -> list[str]:
+    """Greedy word wrap to at most ``width`` characters a line."""
     lines: list[str] = []
     current = ""
     for word in text.split():
@@ -635,6 +672,7 @@ class SequenceDirective(SphinxDirective):
     option_spec = {"caption": directives.unchanged}  # noqa: RUF012
 
     def run(self) -> list[nodes.Node]:
+        """Render the diagram file as an inline SVG figure."""
         rel, path = self.env.relfn2path(self.arguments[0])
         self.env.note_dependency(rel)
         try:
@@ -655,6 +693,7 @@ class CliDirective(SphinxDirective):
     """``mpcov verify --help``, as the installed parser prints it."""
 
     def run(self) -> list[nodes.Node]:
+        """Render the help text."""
         import argparse
         import os
 
@@ -686,6 +725,7 @@ class SchemaDirective(SphinxDirective):
     """The results JSON schema from the package."""
 
     def run(self) -> list[nodes.Node]:
+        """Render the schema file, or a note when it is absent."""
         from mpcov import report
 
         path = Path(report.SCHEMA_PATH)
@@ -698,6 +738,7 @@ class SchemaDirective(SphinxDirective):
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the directives and the stylesheet."""
     app.add_directive("mpcov-example", ExampleDirective)
     app.add_directive("mpcov-settings", SettingsDirective)
     app.add_directive("mpcov-outcomes", OutcomesDirective)

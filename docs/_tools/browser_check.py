@@ -43,7 +43,7 @@ LOCAL_HOSTS = {"127.0.0.1"}
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -65,9 +65,11 @@ class Checks:
     """Collects failures instead of stopping at the first one."""
 
     def __init__(self) -> None:
+        """Start with no failures."""
         self.failures: list[str] = []
 
     def check(self, ok: bool, what: str) -> None:
+        """Print the outcome of one check and remember a failure."""
         print(("ok    " if ok else "FAIL  ") + what)
         if not ok:
             self.failures.append(what)
@@ -97,7 +99,10 @@ def run(site: Path, shots: Path, executable: str) -> int:
             def guard(route: Route) -> None:
                 url = route.request.url
                 parts = urlsplit(url)
-                if parts.scheme in {"http", "https", "ws", "wss"} and parts.hostname not in LOCAL_HOSTS:
+                if (
+                    parts.scheme in {"http", "https", "ws", "wss"}
+                    and parts.hostname not in LOCAL_HOSTS
+                ):
                     outside.append(url)
                     route.abort()
                 else:

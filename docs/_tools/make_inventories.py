@@ -132,7 +132,9 @@ def build() -> dict[str, bytes]:
             uri = f"library/functions.html#{name}"
         if role == "data" and name in {"None", "Ellipsis"}:
             uri = f"library/constants.html#{name}"
-        python.objects.append(soi.DataObjStr(name=name, domain="py", role=role, priority="1", uri=uri, dispname="-"))
+        python.objects.append(
+            soi.DataObjStr(name=name, domain="py", role=role, priority="1", uri=uri, dispname="-")
+        )
     coverage = soi.Inventory()
     coverage.project, coverage.version = "Coverage.py", "7.17.3"
     for role, name, page, anchor, display in COVERAGE:
@@ -151,7 +153,11 @@ def build() -> dict[str, bytes]:
     for file, inv in (("python.inv", python), ("coverage.inv", coverage)):
         text = inv.data_file(contract=True)
         head, _, body = text.partition(b"# The remainder of this file is compressed using zlib.\n")
-        out[file] = head + b"# The remainder of this file is compressed using zlib.\n" + zlib.compress(body, 9)
+        out[file] = (
+            head
+            + b"# The remainder of this file is compressed using zlib.\n"
+            + zlib.compress(body, 9)
+        )
     return out
 
 
