@@ -6,8 +6,11 @@ These tests read the MyST sources; the build itself (sphinx-build -n -W) runs in
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -90,3 +93,43 @@ def test_docs_code_only_from_examples(page: Path) -> None:
     text = page.read_text(encoding="utf-8")
     languages = {m["lang"] for m in _PLAIN_FENCE.finditer(text) if m["lang"]}
     assert set() == languages - _ALLOWED_LANGUAGES
+
+
+def _merge_tool() -> Any:
+    spec = importlib.util.spec_from_file_location(
+        "merge_results", DOCS / "_tools" / "merge_results.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _recording(created: str) -> dict[str, Any]:
+    path = min((DOCS / "results" / "data").glob("*.json"))
+    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return {**document, "created": created}
+
+
+def test_docs_merge_results_names_and_keeps_newest(tmp_path: Path) -> None:
+    """Merging names each file by platform/Python/coverage and never replaces a newer one."""
+    merge = _merge_tool()
+    incoming, into = tmp_path / "incoming", tmp_path / "data"
+    incoming.mkdir()
+    (incoming / "a.json").write_text(json.dumps(_recording("2026-01-02T00:00:00+00:00")))
+    assert 0 == merge.merge([incoming], into)
+    (written,) = into.glob("*.json")
+    assert merge.record_name(_recording("x")) == written.name
+    (incoming / "a.json").write_text(json.dumps(_recording("2026-01-01T00:00:00+00:00")))
+    assert 0 == merge.merge([incoming], into)
+    assert "2026-01-02T00:00:00+00:00" == json.loads(written.read_text())["created"]
+
+
+def test_docs_merge_results_rejects_foreign_documents(tmp_path: Path) -> None:
+    """A file that is not an mpcov results document is reported, not merged."""
+    merge = _merge_tool()
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"schema": "something-else/9"}))
+    assert 1 == merge.merge([bad], tmp_path / "data")
+    assert [] == list((tmp_path / "data").glob("*.json"))

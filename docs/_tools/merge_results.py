@@ -44,7 +44,7 @@ def _validator() -> Any:
     if not Path(SCHEMA_PATH).is_file():
         return None
     schema = json.loads(Path(SCHEMA_PATH).read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
+    return jsonschema.validators.validator_for(schema)(schema)
 
 
 def _inputs(paths: list[Path]) -> list[Path]:
