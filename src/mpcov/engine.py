@@ -317,7 +317,9 @@ class Runner:
             if self.keep is None:
                 shutil.rmtree(path, ignore_errors=True)
 
-    def _spawn(self, cmd: list[str], cwd: Path, stderr: IO[bytes]) -> subprocess.Popen[bytes]:
+    def _spawn(
+        self, cmd: list[str], cwd: Path, stderr: IO[bytes], stdout: IO[bytes] | None = None
+    ) -> subprocess.Popen[bytes]:
         with self._lock:
             if self._stopping:
                 raise KeyboardInterrupt
@@ -328,7 +330,7 @@ class Runner:
                 stdin=subprocess.DEVNULL,
                 # Files, not pipes: a worker that outlives the script keeps its copy of
                 # a pipe open, and reading to EOF would then wait for the worker.
-                stdout=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL if stdout is None else stdout,
                 stderr=stderr,
                 # A group of its own, so a timeout or leftover workers can be killed whole.
                 start_new_session=_POSIX,
@@ -359,7 +361,8 @@ class Runner:
             cmd = [self.python, "-m", "coverage", "run", "--rcfile=pyproject.toml"]
             cmd.append("_mpcov_preflight.py")
             with tempfile.TemporaryFile() as err:
-                proc = self._spawn(cmd, cwd, err)
+                # coverage prints why it refuses settings to stdout, so keep both.
+                proc = self._spawn(cmd, cwd, err, stdout=err)
                 try:
                     proc.wait(timeout=60)
                 except subprocess.TimeoutExpired:
