@@ -242,8 +242,9 @@ def test_run_kills_a_hanging_script_with_its_process_group(
     started = time.monotonic()
     result = _run(parse(write_example(body=HANGING_BODY)), timeout=3)
     elapsed = time.monotonic() - started
+    assert pid_file.exists(), "the script did not start its grandchild within the timeout"
     pids = [int(p) for p in pid_file.read_text().split()]
-    assert 2 == len(pids), "the script did not start its grandchild within the timeout"
+    assert 2 == len(pids)
     assert [] == _wait_dead(pids)
     assert ("timeout", "timeout", None) == (result.status, result.outcome, result.exit_code)
     assert 3 <= result.duration < 6
@@ -352,6 +353,22 @@ def test_read_data_records_an_unreadable_file(tmp_path: Path, content: bytes, er
     assert error in info.error
     assert str(tmp_path) not in info.error
     assert content == (tmp_path / ".coverage.bad").read_bytes()
+
+
+def test_read_data_records_a_half_written_file(tmp_path: Path) -> None:
+    """A data file cut off mid-write is recorded as malformed; other files still count."""
+    script = tmp_path / "script.py"
+    for name in (".coverage.whole", ".coverage.half"):
+        data = coverage.CoverageData(basename=str(tmp_path / name))
+        data.add_lines({str(script): [3]} if name.endswith("whole") else {str(script): [4]})
+        data.write()
+    half = tmp_path / ".coverage.half"
+    half.write_bytes(half.read_bytes()[: half.stat().st_size // 2])
+    lines, infos = read_data(tmp_path, ".coverage", script)
+    assert {3} == lines
+    errors = {info.name: info.error for info in infos}
+    assert errors[".coverage.whole"] is None
+    assert "malformed" in str(errors[".coverage.half"])
 
 
 def _result(outcome: str) -> RunResult:
