@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import TextIO
 
 from mpcov import __version__
@@ -207,6 +211,23 @@ def _load(paths: Sequence[Path]) -> list[Example]:
     return examples
 
 
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C, so a killed verify still stops its runs and cleans up."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set signal handlers
+        return
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _error(message: str) -> int:
     print(f"mpcov: error: {message}", file=sys.stderr)
     return EXIT_USAGE
@@ -237,16 +258,17 @@ def run_verify(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
     try:
-        groups = verify(
-            examples,
-            labels=requested,
-            repeat=args.repeat,
-            racy_repeat=args.racy_repeat,
-            jobs=args.jobs,
-            runner=runner,
-            env=env,
-            progress=progress,
-        )
+        with _sigterm_as_interrupt():
+            groups = verify(
+                examples,
+                labels=requested,
+                repeat=args.repeat,
+                racy_repeat=args.racy_repeat,
+                jobs=args.jobs,
+                runner=runner,
+                env=env,
+                progress=progress,
+            )
     except KeyboardInterrupt:
         print("\nmpcov: interrupted; every run was stopped", file=sys.stderr)
         return 130

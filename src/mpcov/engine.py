@@ -164,13 +164,33 @@ class Environment:
         )
 
 
-def run_environment() -> dict[str, str]:
-    """The environment for a run: the caller's, without anything that steers coverage."""
+def run_environment(scratch: Path | None = None) -> dict[str, str]:
+    """The environment for a run: the caller's, without anything that steers coverage.
+
+    Args:
+        scratch: A private folder for the run's temporary files (``TMPDIR``), so that
+            what multiprocessing leaves there when a run is killed (``pymp-*``
+            folders, forkserver sockets) goes away with the run.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     # Keep example output readable and let their own warnings show, not fail.
     env.pop("PYTHONWARNINGS", None)
+    if scratch is not None:
+        for name in ("TMPDIR", "TEMP", "TMP"):
+            env[name] = str(scratch)
     return env
+
+
+@contextlib.contextmanager
+def _scratch_dir() -> Iterator[Path]:
+    # Short and outside any --keep folder: forkserver puts a socket in it, and socket
+    # paths are limited to about 100 characters.
+    path = Path(tempfile.mkdtemp(prefix="mpcov-tmp-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _process_group_members(pgid: int) -> int:
@@ -318,7 +338,12 @@ class Runner:
                 shutil.rmtree(path, ignore_errors=True)
 
     def _spawn(
-        self, cmd: list[str], cwd: Path, stderr: IO[bytes], stdout: IO[bytes] | None = None
+        self,
+        cmd: list[str],
+        cwd: Path,
+        stderr: IO[bytes],
+        stdout: IO[bytes] | None = None,
+        scratch: Path | None = None,
     ) -> subprocess.Popen[bytes]:
         with self._lock:
             if self._stopping:
@@ -326,7 +351,7 @@ class Runner:
             proc = subprocess.Popen(
                 cmd,
                 cwd=cwd,
-                env=run_environment(),
+                env=run_environment(scratch),
                 stdin=subprocess.DEVNULL,
                 # Files, not pipes: a worker that outlives the script keeps its copy of
                 # a pipe open, and reading to EOF would then wait for the worker.
@@ -356,13 +381,13 @@ class Runner:
         Raises:
             PreflightError: coverage refused the settings or could not start.
         """
-        with self._workdir(example, "preflight") as cwd:
+        with self._workdir(example, "preflight") as cwd, _scratch_dir() as scratch:
             (cwd / "_mpcov_preflight.py").write_text("", encoding="utf-8")
             cmd = [self.python, "-m", "coverage", "run", "--rcfile=pyproject.toml"]
             cmd.append("_mpcov_preflight.py")
             with tempfile.TemporaryFile() as err:
                 # coverage prints why it refuses settings to stdout, so keep both.
-                proc = self._spawn(cmd, cwd, err, stdout=err)
+                proc = self._spawn(cmd, cwd, err, stdout=err, scratch=scratch)
                 try:
                     proc.wait(timeout=60)
                 except subprocess.TimeoutExpired:
@@ -384,7 +409,7 @@ class Runner:
     def run(self, example: Example, label: str, index: int = 0) -> RunResult:
         """Run ``example`` once under start method ``label`` and judge its child lines."""
         timeout = self.timeout or example.timeout or DEFAULT_TIMEOUT
-        with self._workdir(example, f"{label}-{index}") as cwd:
+        with self._workdir(example, f"{label}-{index}") as cwd, _scratch_dir() as scratch:
             script = cwd / example.path.name
             shutil.copyfile(example.path, script)
             for name in example.files:
@@ -393,7 +418,7 @@ class Runner:
             status: Status = "ok"
             with tempfile.TemporaryFile() as err:
                 started = time.monotonic()
-                proc = self._spawn(self._command(example, script, label), cwd, err)
+                proc = self._spawn(self._command(example, script, label), cwd, err, scratch=scratch)
                 try:
                     try:
                         proc.wait(timeout=timeout)
