@@ -545,3 +545,20 @@ def test_environment_current_describes_this_interpreter() -> None:
     assert tuple(multiprocessing.get_all_start_methods()) == env.start_methods
     assert sys.platform == env.sys_platform
     assert env.cpus >= 1
+
+
+def test_run_gives_the_script_a_private_temp_dir_removed_afterwards(
+    write_example: WriteExample, tmp_path: Path
+) -> None:
+    """Temporary files a run leaves behind (``pymp-*`` folders) go away with the run."""
+    body = (
+        "import pathlib\nimport tempfile\n\n"
+        "left = tempfile.mkdtemp(prefix='pymp-')  # mpcov: child\n"
+        "pathlib.Path('tmpdir.txt').write_text(left)\n"
+    )
+    keep = tmp_path / "kept"
+    Runner(timeout=TIMEOUT, keep=keep).run(parse(write_example(body=body)), "none")
+    (run_dir,) = keep.iterdir()
+    left = Path((run_dir / "tmpdir.txt").read_text())
+    assert Path(tempfile.gettempdir()) != left.parent
+    assert not left.parent.exists()
