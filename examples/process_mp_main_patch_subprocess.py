@@ -9,8 +9,16 @@ its start), runs the import and its target in the forked copy, and ends with
 ``os._exit()``, which skips the save. Adding ``"_exit"`` fixes that
 (``process_mp_main_patch_subprocess_exit``).
 
+Before coverage.py 7.13 (seen here with 7.10.0), ``patch = ["subprocess"]``
+writes one shared ``subcover.pth`` into site-packages when a measured run starts
+and deletes it when that run exits, so two runs at once in the same environment
+(parallel CI jobs, ``mpcov verify -j 2``) can remove it under each other's
+children, which then start unmeasured. Run alone, 7.10.0 measured 8 of 8 spawn
+runs; with two at a time, 4 of 5. Hence "racy" there.
+
 Settings: ``patch = ["subprocess"]`` (coverage.py 7.10+), no ``concurrency``.
-Expected: measured under spawn, lost under forkserver; not applicable to fork.
+Expected: measured under spawn (racy before 7.13 when runs overlap), lost under
+forkserver; not applicable to fork.
 
 [tool.coverage.run]
 patch = ["subprocess"]
@@ -19,6 +27,10 @@ patch = ["subprocess"]
 expect = { forkserver = "lost", spawn = "measured" }
 skip = { fork = "fork does not re-import the main module, so the lines never run" }
 requires-coverage = ">=7.10"
+
+[[tool.mpcov.when]]
+coverage = "<7.13"
+expect = { spawn = "racy" }
 """
 
 from __future__ import annotations

@@ -6,8 +6,16 @@ first. A forkserver child is forked from the measured fork server, re-imports th
 main script as ``__mp_main__`` there and ends with ``os._exit()``, which now
 saves. So the module-level lines are measured under both start methods.
 
+Before coverage.py 7.13 (seen here with 7.10.0), ``patch = ["subprocess"]``
+writes one shared ``subcover.pth`` into site-packages when a measured run starts
+and deletes it when that run exits, so two runs at once in the same environment
+(parallel CI jobs, ``mpcov verify -j 2``) can remove it under each other's
+children, which then start unmeasured. Run alone, 7.10.0 measured 8 of 8 spawn
+runs; with two at a time, 4 of 5. Hence "racy" there.
+
 Settings: ``patch = ["subprocess", "_exit"]`` (coverage.py 7.10+), no ``concurrency``.
-Expected: measured under forkserver and spawn; not applicable to fork.
+Expected: measured under forkserver and spawn (racy before 7.13 when runs overlap);
+not applicable to fork.
 
 [tool.coverage.run]
 patch = ["subprocess", "_exit"]
@@ -16,6 +24,10 @@ patch = ["subprocess", "_exit"]
 expect = { forkserver = "measured", spawn = "measured" }
 skip = { fork = "fork does not re-import the main module, so the lines never run" }
 requires-coverage = ">=7.10"
+
+[[tool.mpcov.when]]
+coverage = "<7.13"
+expect = { forkserver = "racy", spawn = "racy" }
 """
 
 from __future__ import annotations
