@@ -11,6 +11,7 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import FrameType
 from typing import TextIO
@@ -233,6 +234,21 @@ def _error(message: str) -> int:
     return EXIT_USAGE
 
 
+def _preflight_all(
+    runner: Runner, examples: Sequence[Example], jobs: int
+) -> list[tuple[str, ...] | PreflightError]:
+    """Let coverage.py check every example's settings, ``jobs`` at a time, in order."""
+
+    def one(example: Example) -> tuple[str, ...] | PreflightError:
+        try:
+            return runner.preflight(example)
+        except PreflightError as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(one, examples))
+
+
 def run_verify(args: argparse.Namespace) -> int:
     """Carry out ``mpcov verify`` with parsed arguments; return the exit status."""
     try:
@@ -241,12 +257,18 @@ def run_verify(args: argparse.Namespace) -> int:
         return _error(str(exc))
     runner = Runner(timeout=args.timeout, keep=args.keep)
     env = Environment.current()
-    for example in examples:
-        try:
-            for warning in runner.preflight(example):
-                print(f"mpcov: warning: {example.path}: {warning}", file=sys.stderr)
-        except PreflightError as exc:
-            return _error(f"{example.path}: {exc}")
+    try:
+        with _sigterm_as_interrupt():
+            checked = _preflight_all(runner, examples, args.jobs)
+    except KeyboardInterrupt:
+        runner.stop_all()
+        print("\nmpcov: interrupted", file=sys.stderr)
+        return 130
+    for example, outcome in zip(examples, checked):
+        if isinstance(outcome, PreflightError):
+            return _error(f"{example.path}: {outcome}")
+        for warning in outcome:
+            print(f"mpcov: warning: {example.path}: {warning}", file=sys.stderr)
     progress = _Progress(sys.stderr, quiet=args.quiet)
     requested = args.start_methods
     if requested:
