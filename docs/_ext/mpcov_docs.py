@@ -283,7 +283,18 @@ def note(text: str) -> nodes.Element:
 # -------------------------------------------------------------------- directives
 
 
-class ExampleDirective(SphinxDirective):
+class _ExampleDirective(SphinxDirective):
+    """Base for directives that name examples: a bad name is a build error, not a crash."""
+
+    def example(self, name: str) -> Example:
+        """Parse ``examples/NAME.py`` or stop this directive with a clear error."""
+        try:
+            return load_example(name)
+        except HeaderError as exc:
+            raise self.error(f"{self.name}: {exc}") from None
+
+
+class ExampleDirective(_ExampleDirective):
     """The header of one example: title, description and expected outcome."""
 
     required_arguments = 1
@@ -291,7 +302,7 @@ class ExampleDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         """Render the example's header."""
-        example = load_example(self.arguments[0])
+        example = self.example(self.arguments[0])
         self.env.note_dependency(str(example.path))
         box = nodes.container(classes=["mpcov-example"])
         box += paragraph(
@@ -336,19 +347,19 @@ def settings_block(directive: SphinxDirective, example: Example) -> nodes.Node:
     return container_wrapper(directive, block, f"pyproject.toml (from {example.path.name})")
 
 
-class SettingsDirective(SphinxDirective):
+class SettingsDirective(_ExampleDirective):
     """The coverage settings from an example's header, as a pyproject.toml block."""
 
     required_arguments = 1
 
     def run(self) -> list[nodes.Node]:
         """Render the settings block."""
-        example = load_example(self.arguments[0])
+        example = self.example(self.arguments[0])
         self.env.note_dependency(str(example.path))
         return [settings_block(self, example)]
 
 
-class OutcomesDirective(SphinxDirective):
+class OutcomesDirective(_ExampleDirective):
     """Measured outcomes of the named examples, one column per recording."""
 
     required_arguments = 1
@@ -359,7 +370,7 @@ class OutcomesDirective(SphinxDirective):
         names = self.arguments[0].split()
         examples = {}
         for name in names:
-            examples[name] = load_example(name)
+            examples[name] = self.example(name)
             self.env.note_dependency(str(examples[name].path))
         recordings = [r for r in load_recordings() if any(r.rows(n) for n in names)]
         for rec in load_recordings():
