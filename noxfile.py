@@ -55,15 +55,18 @@ def _isolated_env(session: nox.Session) -> dict[str, str]:
 def verify(session: nox.Session) -> None:
     """Run every example under coverage.py on every start method and report what was measured.
 
-    Pass options through, e.g. ``nox -s verify -- --repeat 30 --json results.json``.
+    Pass options or scripts through: ``nox -s verify -- --repeat 30 --json results.json``,
+    ``nox -s verify -- examples/pool_close_join.py -m spawn``.
     """
-    session.install(".")
+    session.install(".", *_group("examples"))
+    # The whole catalogue unless the arguments name scripts or folders of their own.
+    targets = [] if any(Path(arg).exists() for arg in session.posargs) else ["examples"]
     session.run(
         "python",
         "-m",
         "mpcov",
         "verify",
-        "examples",
+        *targets,
         # A few runs per row keeps the default run short; racy rows want --repeat 30.
         "--repeat",
         "5",
@@ -129,10 +132,13 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     """Check formatting and lint with ruff, and types with mypy (strict)."""
-    session.install("-e", ".", *_group("lint"))
+    # The examples' libraries too: mypy follows their imports.
+    session.install("-e", ".", *_group("lint"), *_group("examples"))
     session.run("ruff", "format", "--check", ".")
     session.run("ruff", "check", ".")
     session.run("mypy", *session.posargs)
+    # GitHub workflow and Read the Docs config against their schemas (bundled, offline).
+    session.run("python", "docs/_tools/check_config_files.py")
 
 
 DOCS_OUT = ROOT / "docs" / "_build" / "html"
