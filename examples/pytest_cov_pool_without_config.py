@@ -1,0 +1,50 @@
+"""pytest + pytest-cov 7, a test that uses a pool, no coverage settings: lost.
+
+pytest-cov 4 removed its own multiprocessing hooks and pytest-cov 7 its
+subprocess start-up file, so ``pytest --cov`` measures the test process and
+nothing else. The pool worker runs ``work()`` (a fork worker even inherits the
+tracer), but no worker saves: fork and forkserver workers end with ``os._exit()``
+and spawn workers never start coverage.py. The report shows ``work()`` unrun,
+though the test passed.
+
+Settings: none (an empty ``[tool.coverage.run]``).
+Expected: lost, on every start method.
+
+[tool.coverage.run]
+
+[tool.mpcov]
+expect = "lost"
+requires = ["pytest_cov"]
+requires-coverage = ">=7.10.6"
+command = ["{python}", "-m", "pytest", "{script}::test_pool_doubles[{method}]", "-p", "no:cacheprovider", "--cov", "--cov-report=", "-q"]
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+
+import pytest
+
+
+def work(x: int) -> int:
+    """Run in a pool worker."""
+    return x * 2  # mpcov: child
+
+
+@pytest.mark.parametrize("method", ["fork", "forkserver", "spawn"])
+def test_pool_doubles(method: str) -> None:
+    """A test that uses a cleanly closed pool (``mpcov verify`` selects one method)."""
+    with multiprocessing.get_context(method).Pool(1) as pool:
+        assert pool.apply(work, (21,)) == 42
+        pool.close()
+        pool.join()
+
+
+def main() -> None:
+    """Run this file's tests under pytest (any name works when the file is named)."""
+    sys.exit(pytest.main([__file__, "-q"]))
+
+
+if __name__ == "__main__":
+    main()

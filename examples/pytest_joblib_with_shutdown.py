@@ -1,0 +1,50 @@
+"""pytest-cov 7 and joblib: shut the reusable executor down before the session ends.
+
+``get_reusable_executor().shutdown(wait=True)`` stops loky's workers, so each one
+saves its data while the test session is still running, in time for
+pytest-cov's combine. In a real suite, put the call in a session-scoped
+fixture's teardown (or a ``pytest_sessionfinish`` hook in ``conftest.py``).
+
+Settings: ``patch = ["subprocess"]``, plus the shutdown call.
+Expected: measured (from the report, run as in pytest_joblib_without_shutdown).
+
+[tool.coverage.run]
+patch = ["subprocess"]
+
+[tool.mpcov]
+expect = "measured"
+start-methods = []
+requires = ["pytest_cov", "joblib"]
+requires-coverage = ">=7.10.6"
+command = ["{python}", "_pytest_combined_only.py", "{script}", "-p", "no:cacheprovider", "--cov", "--cov-report=", "-q"]
+files = ["_pytest_combined_only.py"]
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from joblib import Parallel, delayed  # type: ignore[import-untyped]  # joblib ships no types
+from joblib.externals.loky import get_reusable_executor  # type: ignore[import-untyped]
+
+
+def work(x: int) -> int:
+    """Run in a loky worker process."""
+    return x * 2  # mpcov: child
+
+
+def test_parallel_doubles() -> None:
+    """A test that maps over joblib's default backend (loky's reusable executor)."""
+    assert Parallel(n_jobs=2)(delayed(work)(i) for i in range(4)) == [0, 2, 4, 6]
+    # Stop the reusable workers now: they save while pytest-cov can still combine.
+    get_reusable_executor().shutdown(wait=True)
+
+
+def main() -> None:
+    """Run this file's tests under pytest (any name works when the file is named)."""
+    sys.exit(pytest.main([__file__, "-q"]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""pytest-xdist (``-n 2``) + pytest-cov 7, a pool in the test: ``concurrency = ["multiprocessing"]``.
+
+The xdist workers run under pytest-cov's coverage.py with the project's
+settings, so ``concurrency = ["multiprocessing"]`` applies inside them too: the
+pool workers a test starts save their data, and pytest-cov combines it with the
+xdist workers' data into one report.
+
+Settings: ``concurrency = ["multiprocessing"]``.
+Expected: measured, on every start method.
+
+[tool.coverage.run]
+concurrency = ["multiprocessing"]
+
+[tool.mpcov]
+expect = "measured"
+requires = ["pytest_cov", "xdist"]
+requires-coverage = ">=7.10.6"
+command = ["{python}", "-m", "pytest", "{script}::test_pool_doubles[{method}]", "-p", "no:cacheprovider", "--cov", "--cov-report=", "-q", "-n", "2"]
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+
+import pytest
+
+
+def work(x: int) -> int:
+    """Run in a pool worker."""
+    return x * 2  # mpcov: child
+
+
+@pytest.mark.parametrize("method", ["fork", "forkserver", "spawn"])
+def test_pool_doubles(method: str) -> None:
+    """A test that uses a cleanly closed pool (``mpcov verify`` selects one method)."""
+    with multiprocessing.get_context(method).Pool(1) as pool:
+        assert pool.apply(work, (21,)) == 42
+        pool.close()
+        pool.join()
+
+
+def main() -> None:
+    """Run this file's tests under pytest (any name works when the file is named)."""
+    sys.exit(pytest.main([__file__, "-q"]))
+
+
+if __name__ == "__main__":
+    main()
