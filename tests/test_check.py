@@ -299,6 +299,23 @@ CASES = [
         """,
         good_settings=Settings(patch=("subprocess", "_exit")),
     ),
+    Case(
+        "MPC210",
+        """
+        import multiprocessing
+        p = multiprocessing.Process(target=f)
+        p.start()
+        p.join()
+        """,
+        """
+        import multiprocessing
+        p = multiprocessing.Process(target=f)
+        p.start()
+        p.join()
+        """,
+        settings=Settings(),
+        good_settings=MP,
+    ),
 ]
 
 
@@ -632,7 +649,12 @@ JUSTIFIED = {
 }
 #: Examples expected lost or racy that no rule flags, and why. Add an entry here (or a
 #: rule) when a new example shows a loss.
-UNCOVERED: dict[str, str] = {}
+UNCOVERED: dict[str, str] = {
+    "pytest_joblib_without_shutdown": (
+        "the loss comes from pytest-cov combining before loky's idle workers exit; under "
+        "plain `coverage run` the same code is measured, so no static signal separates them"
+    ),
+}
 
 
 def _expectations(example: Example) -> set[str]:

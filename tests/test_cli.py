@@ -131,6 +131,19 @@ def test_verify_invalid_header_or_settings_is_a_usage_error(
     assert str(path) in err
 
 
+def test_verify_does_not_judge_settings_of_an_example_that_is_skipped(
+    write_example: WriteExample, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Settings only a newer coverage.py knows are not an error where the example is skipped."""
+    path = write_example(
+        coverage='[tool.coverage.run]\npatch = ["from-the-future"]',
+        mpcov='expect = "measured"\nstart-methods = []\nrequires-coverage = ">=999"',
+    )
+    code, out, err = _verify(capsys, str(path), *FAST)
+    assert (0, "") == (code, err.strip())
+    assert "skipped" in out.splitlines()[-1]
+
+
 def test_verify_passes_on_coverage_warnings_about_settings(
     write_example: WriteExample, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -318,6 +318,21 @@ _RULE_LIST = (
             "joblib_loky_patch_subprocess",
         ),
     ),
+    Rule(
+        id="MPC210",
+        title="multiprocessing without settings that reach children",
+        summary=(
+            "coverage.py measures only the process it started unless told otherwise: "
+            'without `concurrency = ["multiprocessing"]` or `patch = ["subprocess"]`, '
+            "no pool worker or child process is measured"
+        ),
+        fix=(
+            'set `[run] concurrency = ["multiprocessing"]` in the configuration file '
+            "(not on the command line)"
+        ),
+        examples=("pytest_cov_pool_without_config", "pytest_xdist_pool_without_config"),
+        fixed_by=("pytest_cov_pool_concurrency", "pytest_xdist_pool_concurrency"),
+    ),
 )
 
 #: Every rule, by id.
@@ -834,6 +849,9 @@ def _check_multiprocessing_settings(a: _Analysis, out: _Collector, settings: Set
         for name, call in a.calls:
             if name == "joblib.Parallel":
                 out.add("MPC209", call)
+    if uses_multiprocessing and "multiprocessing" not in concurrency and "subprocess" not in patch:
+        for call in sorted(a.pool_calls + a.process_calls, key=lambda c: (c.lineno, c.col_offset)):
+            out.add("MPC210", call)
     if uses_multiprocessing and not settings.traces_all_threads:
         for call in a.threads:
             out.add("MPC208", call)
