@@ -60,3 +60,9 @@ def test_recording_name_matches_its_metadata(path: Path) -> None:
         f"coverage{document['coverage']['version']}.json"
     )
     assert expected == path.name
+
+
+def test_every_example_has_recorded_results() -> None:
+    """Every example appears in some recording, so each docs page can show its outcome."""
+    recorded = {r["example"] for path in RECORDINGS for r in _load(path)["results"]}
+    assert [] == sorted(set(CURRENT) - recorded)
