@@ -45,6 +45,13 @@ def _install_for_matrix(session: nox.Session, coverage: str) -> None:
     extras = [req for group in groups for req in _group(group)]
     session.install("--no-deps", ".")
     session.install(spec, "packaging>=23", "tomli>=2; python_version<'3.11'", *extras)
+    # coverage 7.10.1-7.12 leave subcover_<pid>.pth files behind when a process that set
+    # them up is killed or exec'd; in a reused environment they would steer later runs.
+    location = getattr(session.virtualenv, "location", None)
+    if location:
+        for stale in Path(location).glob("lib*/**/site-packages/subcover_*.pth"):
+            session.log(f"Removing {stale.name} left by an earlier run")
+            stale.unlink(missing_ok=True)  # lib64 can be a link to lib: seen twice
 
 
 def _isolated_env(session: nox.Session) -> dict[str, str]:
