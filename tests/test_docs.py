@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from mpcov.header import discover
+from mpcov.report import document_record_name
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -120,7 +121,7 @@ def test_docs_merge_results_names_and_keeps_newest(tmp_path: Path) -> None:
     (incoming / "a.json").write_text(json.dumps(_recording("2026-01-02T00:00:00+00:00")))
     assert 0 == merge.merge([incoming], into)
     (written,) = into.glob("*.json")
-    assert merge.record_name(_recording("x")) == written.name
+    assert document_record_name(_recording("x")) == written.name
     (incoming / "a.json").write_text(json.dumps(_recording("2026-01-01T00:00:00+00:00")))
     assert 0 == merge.merge([incoming], into)
     assert "2026-01-02T00:00:00+00:00" == json.loads(written.read_text())["created"]

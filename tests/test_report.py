@@ -14,7 +14,15 @@ import pytest
 from mpcov import __version__
 from mpcov.engine import DataFileInfo, Environment, GroupResult, RunResult
 from mpcov.header import parse
-from mpcov.report import SCHEMA_ID, SCHEMA_PATH, record_name, text_table, to_json, write_json
+from mpcov.report import (
+    SCHEMA_ID,
+    SCHEMA_PATH,
+    document_record_name,
+    record_name,
+    text_table,
+    to_json,
+    write_json,
+)
 
 WriteExample = Callable[..., Path]
 CREATED = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
@@ -181,6 +189,14 @@ def test_schema_rejects_what_to_json_never_writes(
 def test_record_name_names_platform_python_and_coverage() -> None:
     """A recording's file name identifies what produced it."""
     assert "linux-cpython3.12.4-coverage7.17.3.json" == record_name(ENV)
+
+
+def test_document_record_name_matches_the_name_it_was_recorded_under(
+    groups: list[GroupResult],
+) -> None:
+    """Merging names a recording exactly as ``--record`` named it on its own machine."""
+    document = to_json(groups, ENV, repeat=2, created=CREATED)
+    assert record_name(ENV) == document_record_name(document)
 
 
 def _cells(header: str, line: str) -> list[str]:

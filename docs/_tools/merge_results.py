@@ -5,7 +5,7 @@
 Each INCOMING is a result file written by ``mpcov verify --json`` or ``--record``,
 or a folder searched recursively for ``*.json`` (how CI artifacts arrive). Every
 file must carry the ``schema`` id this mpcov writes and validate against the
-package's ``results.schema.json`` when that file and ``jsonschema`` are present.
+package's ``results.schema.json``.
 It is written to DIR under the name ``mpcov verify --record`` would give it
 (platform, Python, coverage.py version). An existing file with that name is
 replaced only by a newer recording (``created``); an older one is skipped with a
@@ -20,29 +20,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+
+from mpcov.report import SCHEMA_ID, SCHEMA_PATH, document_record_name
+
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_INTO = ROOT / "docs" / "results" / "data"
 
 
-def record_name(document: dict[str, Any]) -> str:
-    """The file name ``mpcov verify --record`` gives this document."""
-    return (
-        f"{document['platform']['sys_platform']}-"
-        f"{document['python']['implementation'].lower()}{document['python']['version']}"
-        f"-coverage{document['coverage']['version']}.json"
-    )
-
-
 def _validator() -> Any:
-    """A schema validator, or ``None`` when the schema or jsonschema is unavailable."""
-    try:
-        import jsonschema
-
-        from mpcov.report import SCHEMA_PATH
-    except ImportError:
-        return None
-    if not Path(SCHEMA_PATH).is_file():
-        return None
+    """The results schema's validator (the session installs jsonschema and mpcov)."""
     schema = json.loads(Path(SCHEMA_PATH).read_text(encoding="utf-8"))
     return jsonschema.validators.validator_for(schema)(schema)
 
@@ -56,8 +43,6 @@ def _inputs(paths: list[Path]) -> list[Path]:
 
 def merge(paths: list[Path], into: Path) -> int:
     """Copy valid recordings into ``into``; return the number of invalid inputs."""
-    from mpcov.report import SCHEMA_ID
-
     validator = _validator()
     bad = 0
     into.mkdir(parents=True, exist_ok=True)
@@ -66,11 +51,10 @@ def merge(paths: list[Path], into: Path) -> int:
             document = json.loads(path.read_text(encoding="utf-8"))
             if document.get("schema") != SCHEMA_ID:
                 raise ValueError(f"schema is {document.get('schema')!r}, not {SCHEMA_ID!r}")
-            if validator is not None:
-                errors = sorted(validator.iter_errors(document), key=str)
-                if errors:
-                    raise ValueError(f"does not match the schema: {errors[0].message}")
-            name = record_name(document)
+            errors = sorted(validator.iter_errors(document), key=str)
+            if errors:
+                raise ValueError(f"does not match the schema: {errors[0].message}")
+            name = document_record_name(document)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             print(f"{path}: invalid: {exc}", file=sys.stderr)
             bad += 1

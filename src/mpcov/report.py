@@ -99,11 +99,24 @@ def to_json(
     }
 
 
+def _file_name(sys_platform: str, implementation: str, python: str, coverage: str) -> str:
+    return f"{sys_platform}-{implementation.lower()}{python}-coverage{coverage}.json"
+
+
 def record_name(env: Environment) -> str:
     """The file name a recording gets: one per platform, Python and coverage version."""
-    return (
-        f"{env.sys_platform}-{env.implementation.lower()}{env.python_version}"
-        f"-coverage{env.coverage_version}.json"
+    return _file_name(
+        env.sys_platform, env.implementation, env.python_version, env.coverage_version
+    )
+
+
+def document_record_name(document: dict[str, Any]) -> str:
+    """The file name :func:`record_name` gave the recording ``document`` (for merging)."""
+    return _file_name(
+        document["platform"]["sys_platform"],
+        document["python"]["implementation"],
+        document["python"]["version"],
+        document["coverage"]["version"],
     )
 
 
