@@ -1,11 +1,15 @@
-"""Command line: ``mpcov verify`` and ``mpcov check`` (also ``python -m mpcov ...``)."""
+"""Command line: ``mpcov verify`` and the other subcommands (also ``python -m mpcov ...``).
+
+``verify`` lives here; every other subcommand is a module listed in
+:data:`SUBCOMMANDS` that provides ``NAME``, ``add_parser(commands)`` and
+``run(args) -> int``, so each command keeps its options next to its code.
+"""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
-import json
+import importlib
 import os
 import signal
 import sys
@@ -14,10 +18,9 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
+from typing import Any, TextIO
 
 from mpcov import __version__
-from mpcov.check import CheckError, check_paths, read_settings, select_rules
 from mpcov.engine import (
     Environment,
     GroupResult,
@@ -27,15 +30,14 @@ from mpcov.engine import (
     skip_reason,
     verify,
 )
+from mpcov.exitcodes import EXIT_FOUND, EXIT_OK, EXIT_USAGE, error
 from mpcov.header import START_METHODS, Example, HeaderError, discover, parse
 from mpcov.report import record_name, text_table, to_json, verdict, write_json
 
-#: Exit status when every result matches its example's expectation.
-EXIT_OK = 0
 #: Exit status when at least one result contradicts its expectation.
-EXIT_MISMATCH = 1
-#: Exit status for bad input: usage, a missing script, an invalid header or settings.
-EXIT_USAGE = 2
+EXIT_MISMATCH = EXIT_FOUND
+#: Modules that each provide one subcommand (see the module docstring).
+SUBCOMMANDS: tuple[str, ...] = ("mpcov.check_cli",)
 
 _DESCRIPTION = """\
 Run example scripts under real coverage.py and report which of their child-process
@@ -168,7 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep every run's directory (script, settings, data files) under DIR",
     )
     v.add_argument("--quiet", "-q", action="store_true", help="print only the final table")
-    _add_check_parser(commands)
+    for module in _subcommand_modules():
+        module.add_parser(commands)
     return parser
 
 
@@ -231,8 +234,7 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 
 def _error(message: str) -> int:
-    print(f"mpcov: error: {message}", file=sys.stderr)
-    return EXIT_USAGE
+    return error(message)
 
 
 def _preflight_all(
@@ -344,90 +346,8 @@ def _outcomes(group: GroupResult) -> str:
     return ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
 
 
-_CHECK_DESCRIPTION = """\
-Check Python code and the coverage.py settings that measure it for patterns that
-lose the coverage data of child processes, and say how to fix each one.
-
-The settings are read by coverage.py itself, as `coverage run` would read them in
-the current directory (COVERAGE_RCFILE, .coveragerc, setup.cfg, tox.ini,
-pyproject.toml), or from --config. Every rule (MPC1xx: the code pattern;
-MPC2xx: the settings or coverage.py release do not fit the code) is documented
-with the example that shows the loss. Silence one finding with a trailing
-comment on its line: `# mpcov: ignore[MPC101]`.
-"""
-
-_CHECK_EPILOG = """\
-exit status:
-  0  no findings
-  1  at least one finding
-  2  bad input: a missing path, unreadable settings, an unknown rule id
-
-examples:
-  mpcov check                                   the current directory, its settings
-  mpcov check src tests --config pyproject.toml
-  mpcov check src --select MPC1 --ignore MPC104 --format json
-"""
-
-
-def _add_check_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    c = commands.add_parser(
-        "check",
-        help="find code and coverage settings that lose child-process coverage data",
-        description=_CHECK_DESCRIPTION,
-        epilog=_CHECK_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    c.add_argument(
-        "paths",
-        nargs="*",
-        type=Path,
-        default=[Path()],
-        metavar="PATH",
-        help="Python files or directories to check (default: the current directory)",
-    )
-    c.add_argument(
-        "--config",
-        metavar="FILE",
-        help="the coverage configuration file to read (default: found as coverage.py does)",
-    )
-    c.add_argument(
-        "--select", metavar="IDS", help="only these rules: ids or prefixes, comma-separated"
-    )
-    c.add_argument("--ignore", metavar="IDS", help="skip these rules: ids or prefixes")
-    c.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help="text for people (default), json for tools",
-    )
-
-
-def run_check(args: argparse.Namespace) -> int:
-    """Carry out ``mpcov check`` with parsed arguments; return the exit status."""
-    try:
-        rules = select_rules(args.select, args.ignore)
-        settings = read_settings(args.config)
-        problems: list[str] = []
-        findings = check_paths(args.paths, settings, rules, problems)
-    except CheckError as exc:
-        return _error(str(exc))
-    for note in (*settings.warnings, *problems):
-        print(f"mpcov: warning: {note}", file=sys.stderr)
-    if args.format == "json":
-        document = {
-            "config_file": settings.config_file,
-            "coverage_version": settings.coverage_version,
-            "rules": rules,
-            "findings": [dataclasses.asdict(f) for f in findings],
-        }
-        print(json.dumps(document, indent=2))
-    else:
-        for finding in findings:
-            print(finding.as_text())
-        where = settings.config_file or "no coverage configuration file"
-        summary = f"{len(findings)} finding{'' if len(findings) == 1 else 's'}"
-        print(f"{summary} (settings: {where}; coverage.py {settings.coverage_version})")
-    return EXIT_MISMATCH if findings else EXIT_OK
+def _subcommand_modules() -> list[Any]:
+    return [importlib.import_module(name) for name in SUBCOMMANDS]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -435,6 +355,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "verify":
         return run_verify(args)
-    if args.command == "check":
-        return run_check(args)
+    for module in _subcommand_modules():
+        if args.command == module.NAME:
+            return int(module.run(args))
     return EXIT_USAGE  # pragma: no cover - argparse enforces a known command
