@@ -217,6 +217,30 @@ def browser(session: nox.Session) -> None:
     )
 
 
+BENCH = ROOT / "tests" / "bench"
+BENCH_RESULTS = ROOT / "docs" / "results" / "bench"
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Run every benchmark in tests/bench side by side and write docs/results/bench/*.json.
+
+    Each ``tests/bench/bench_NAME.py`` prints its table and writes JSON to ``--json``;
+    ``nox -s bench -- engine`` runs only ``bench_engine.py``. Ratios mean something only
+    within one run on one machine: the docs quote the committed files with their metadata.
+    """
+    session.install(".", *_group("test"), *_group("examples"))
+    wanted = set(session.posargs)
+    scripts = sorted(BENCH.glob("bench_*.py"))
+    if wanted:
+        scripts = [s for s in scripts if s.stem.removeprefix("bench_") in wanted]
+        if not scripts:
+            session.error(f"no benchmark named {', '.join(sorted(wanted))} in {BENCH}")
+    for script in scripts:
+        out = BENCH_RESULTS / f"{script.stem.removeprefix('bench_')}.json"
+        session.run("python", str(script), "--json", str(out), env=_isolated_env(session))
+
+
 @nox.session(default=False)
 def merge_results(session: nox.Session) -> None:
     """Merge result files (such as CI artifacts) into docs/results/data.
