@@ -1,0 +1,1039 @@
+"""Turn the doctor's event log into processes, and the processes into causes of loss.
+
+The observer (:mod:`mpcov.doctor._observer`) writes events; this module reads
+them back, in the order they were appended, and rebuilds every observed Python
+process: how it started and from where, whether coverage.py measured in it and
+with which settings, which data files it saved and whether those are readable,
+and how it ended. Each process that lost data is then given one cause, named
+with the rule codes of ``mpcov check`` where one applies.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import json
+import os
+import re
+import signal
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: Helper processes of multiprocessing that run no code of the user's.
+_HELPERS = (
+    ("multiprocessing.forkserver import main", "forkserver server"),
+    ("multiprocess.forkserver import main", "forkserver server"),
+    ("billiard.forkserver import main", "forkserver server"),
+    ("resource_tracker import main", "resource tracker"),
+    ("semaphore_tracker import main", "semaphore tracker"),
+)
+_LIBRARIES = (
+    ("billiard", "billiard"),
+    ("multiprocess.", "multiprocess"),
+    ("joblib", "loky"),
+    ("loky", "loky"),
+)
+_PYTHON_NAME = re.compile(r"^(python|pypy)[0-9.]*(\.exe)?$")
+_SAVE_OK = ("ok", "combined")
+
+
+def read_events(path: Path) -> tuple[list[dict[str, Any]], int]:
+    """Read the event log; return the events in append order and how many lines were damaged.
+
+    A process killed while writing can leave at most one damaged line: it is skipped.
+    """
+    events: list[dict[str, Any]] = []
+    damaged = 0
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return events, 0
+    for line in raw.splitlines():
+        if not line.strip():
+            continue
+        try:
+            event = json.loads(line)
+        except ValueError:
+            damaged += 1
+            continue
+        if isinstance(event, dict) and "e" in event and "pid" in event:
+            events.append(event)
+        else:
+            damaged += 1
+    return events, damaged
+
+
+@dataclass
+class DataFile:
+    """One data file a coverage.py instance set out to write, and what became of it."""
+
+    path: str
+    #: ``ok``, ``combined``, ``empty``, ``unreadable``, ``missing``, ``erased``, ``late``
+    state: str
+    detail: str = ""
+
+
+@dataclass
+class Instance:
+    """One coverage.py ``Coverage`` object that measured in a process."""
+
+    id: int
+    how: str
+    settings: dict[str, Any]
+    version: str | None
+    inherited: bool = False
+    saves_started: list[dict[str, Any]] = field(default_factory=list)
+    saves_ended: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Process:
+    """One observed Python process (an ``exec`` starts a new one with the same pid)."""
+
+    index: int
+    pid: int
+    ppid: int
+    fresh: bool
+    start_event: dict[str, Any]
+    events: list[dict[str, Any]] = field(default_factory=list)
+    parent: Process | None = None
+    #: fork, spawn, forkserver, subprocess, exec, command, helper, unknown
+    how: str = "unknown"
+    method: str | None = None
+    library: str | None = None
+    role: str = ""
+    site: list[Any] | None = None
+    via: list[str] = field(default_factory=list)
+    pool: int | None = None
+    instances: dict[int, Instance] = field(default_factory=dict)
+    data_files: list[DataFile] = field(default_factory=list)
+    end: dict[str, Any] = field(default_factory=dict)
+    lost: bool = False
+    partial: list[str] = field(default_factory=list)
+    cause: Cause | None = None
+    replaced: bool = False
+    children: list[Process] = field(default_factory=list)
+
+    @property
+    def argv(self) -> list[str]:
+        """The command line of this process as the observer saw it."""
+        if self.fresh:
+            return [str(a) for a in self.start_event.get("argv", [])]
+        return self.parent.argv if self.parent is not None else []
+
+    @property
+    def measured(self) -> bool:
+        """Whether coverage.py measured in this process at any time."""
+        return bool(self.instances)
+
+    @property
+    def helper(self) -> bool:
+        """A multiprocessing helper (fork server, resource tracker): never a loss by itself."""
+        return self.how == "helper"
+
+    def first(self, kind: str) -> dict[str, Any] | None:
+        """The first own event of ``kind``."""
+        return next((e for e in self.events if e["e"] == kind), None)
+
+    def settings(self) -> dict[str, Any]:
+        """The settings of the last instance started here, or of the nearest measured ancestor."""
+        node: Process | None = self
+        while node is not None:
+            if node.instances:
+                return list(node.instances.values())[-1].settings
+            node = node.parent
+        return {}
+
+
+@dataclass
+class Cause:
+    """Why a process lost data, in terms a reader can act on."""
+
+    #: A rule code of ``mpcov check`` (``MPC101``...), or a name for causes no rule covers.
+    code: str
+    #: What grouped processes share, e.g. ``Pool at test.py:12 was ended by ...``.
+    what: str
+    #: Where the cause is in the user's code (``file:line``), when known.
+    site: str | None = None
+    #: ``saving``, ``busy``, ``before coverage started``... per process, for the summary.
+    moment: str = ""
+    #: The word for the processes: ``worker processes``, ``processes``, ``threads``.
+    noun: str = "processes"
+    #: How many processes share the scope (a Pool's workers, one call site's children).
+    scope_key: str = ""
+
+
+@dataclass
+class Unobserved:
+    """A child process the doctor knows was started but never heard from."""
+
+    pid: int
+    parent: int
+    argv: list[str]
+    site: str | None
+    reason: str
+
+
+@dataclass
+class Analysis:
+    """Everything the report needs."""
+
+    processes: list[Process]
+    unobserved: list[Unobserved]
+    damaged_lines: int
+    pools: dict[int, dict[str, Any]]
+
+
+#: The folder the doctor runs in: sites in causes are shown relative to it.
+_ROOT: list[Path] = []
+
+
+def _site_text(site: Sequence[Any] | None, root: Path | None = None) -> str | None:
+    """``file:line`` of a call site, relative to ``root`` (default: the analysed run's folder)."""
+    if not site:
+        return None
+    path = str(site[0])
+    root = root if root is not None else (_ROOT[-1] if _ROOT else None)
+    if root is not None:
+        with contextlib.suppress(ValueError):
+            path = os.path.relpath(path, root)
+            if path.startswith(".."):
+                path = str(site[0])
+    return f"{path}:{site[1]}"
+
+
+def with_line(site: Sequence[Any]) -> Sequence[Any]:
+    """Move a call site inside or at the end of a ``with`` block to the ``with`` statement.
+
+    ``Pool.__exit__`` is called from the line of the ``with`` on Python 3.10+, but
+    from the last line of the block on 3.9; the reader wants the ``with``.
+    """
+    try:
+        tree = ast.parse(Path(str(site[0])).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
+        return site
+    line = int(site[1])
+    best: ast.AST | None = None
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            end = getattr(node, "end_lineno", None) or node.lineno
+            if node.lineno <= line <= end and (best is None or node.lineno > best.lineno):  # type: ignore[attr-defined]
+                best = node
+    if best is None:
+        return site
+    return [site[0], best.lineno, *site[2:]]  # type: ignore[attr-defined]
+
+
+def _library(name: str | None) -> str | None:
+    if not name:
+        return None
+    for prefix, library in _LIBRARIES:
+        if name.startswith(prefix) or f"/{prefix}" in name:
+            return library
+    return None
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def _decode_status(status: int) -> dict[str, Any]:
+    if os.name != "posix":
+        return {"code": status}
+    if os.WIFSIGNALED(status):
+        return {"signal": os.WTERMSIG(status)}
+    if os.WIFEXITED(status):
+        return {"code": os.WEXITSTATUS(status)}
+    return {}
+
+
+class _Builder:
+    """Rebuilds processes from events (see :func:`analyze`)."""
+
+    def __init__(self, events: list[dict[str, Any]], doctor_pid: int) -> None:
+        self.events = events
+        self.doctor_pid = doctor_pid
+        self.processes: list[Process] = []
+        self.by_pid: dict[int, Process] = {}
+        self.mp_start: dict[int, tuple[Process, dict[str, Any]]] = {}
+        self.popen: dict[int, tuple[Process, dict[str, Any]]] = {}
+        self.kills: dict[int, list[tuple[Process | None, dict[str, Any]]]] = {}
+        self.reaped: dict[int, dict[str, Any]] = {}
+        self.pools: dict[int, dict[str, Any]] = {}
+        self.combines: list[dict[str, Any]] = []
+        self.doctor_events: list[dict[str, Any]] = []
+
+    def _new(self, event: dict[str, Any], fresh: bool) -> Process:
+        process = Process(
+            index=len(self.processes),
+            pid=int(event["pid"]),
+            ppid=int(event.get("ppid", 0)),
+            fresh=fresh,
+            start_event=event,
+        )
+        self.processes.append(process)
+        self.by_pid[process.pid] = process
+        return process
+
+    def build(self) -> None:
+        for event in self.events:
+            kind = event["e"]
+            pid = int(event["pid"])
+            if pid == self.doctor_pid:
+                self.doctor_events.append(event)
+                continue
+            if kind == "start":
+                previous = self.by_pid.get(pid)
+                process = self._new(event, fresh=True)
+                if previous is not None:
+                    if previous.first("exec") is not None:
+                        process.how = "exec"
+                        process.parent = previous
+                    elif not previous.fresh and not previous.events:
+                        # A fork that exec'd from C (subprocess with preexec_fn): the
+                        # forked copy was only the way to the new program.
+                        previous.replaced = True
+                        process.how = "subprocess-fork"
+                continue
+            if kind == "fork":
+                process = self._new(event, fresh=False)
+                process.parent = self.by_pid.get(process.ppid)
+                process.how = "fork"
+                if event.get("cov") and event["cov"].get("started"):
+                    parent_instance = None
+                    if process.parent is not None:
+                        parent_instance = process.parent.instances.get(event["cov"]["id"])
+                    process.instances[event["cov"]["id"]] = Instance(
+                        id=event["cov"]["id"],
+                        how="inherited",
+                        settings=parent_instance.settings if parent_instance else {},
+                        version=parent_instance.version if parent_instance else None,
+                        inherited=True,
+                    )
+                continue
+            owner = self.by_pid.get(pid)
+            if owner is None:
+                owner = self._new({"pid": pid, "ppid": 0, "argv": []}, fresh=True)
+            owner.events.append(event)
+            self._index(owner, event)
+
+    def _index(self, owner: Process, event: dict[str, Any]) -> None:
+        kind = event["e"]
+        if kind == "mp_start":
+            self.mp_start[int(event["child"])] = (owner, event)
+        elif kind == "popen":
+            self.popen[int(event["child"])] = (owner, event)
+        elif kind == "kill":
+            target = int(event["target"])
+            if event.get("call") == "killpg":
+                for process in self.processes:
+                    if process.pid == target:
+                        self.kills.setdefault(process.pid, []).append((owner, event))
+            else:
+                self.kills.setdefault(target, []).append((owner, event))
+        elif kind == "reaped":
+            self.reaped[int(event["child"])] = event
+        elif kind == "pool":
+            self.pools[int(event["key"])] = event
+        elif kind == "combine" and event.get("phase") == "start":
+            self.combines.append(event)
+        elif kind == "cov_start":
+            owner.instances[int(event["id"])] = Instance(
+                id=int(event["id"]),
+                how=str(event.get("how", "api")),
+                settings=dict(event.get("settings") or {}),
+                version=event.get("version"),
+            )
+        elif kind in ("save_start", "save_end"):
+            instance = owner.instances.get(int(event["id"]))
+            if instance is None:
+                instance = Instance(id=int(event["id"]), how="unknown", settings={}, version=None)
+                owner.instances[instance.id] = instance
+            (instance.saves_started if kind == "save_start" else instance.saves_ended).append(
+                event
+            )
+
+    def classify_starts(self) -> None:
+        known = {p.pid for p in self.processes}
+        for process in self.processes:
+            event = process.start_event
+            if process.fresh and process.how not in ("exec",):
+                argv = " ".join(process.argv)
+                helper = next((role for text, role in _HELPERS if text in argv), None)
+                launched = self.mp_start.get(process.pid)
+                popen = self.popen.get(process.pid)
+                if helper is not None:
+                    process.how, process.role = "helper", helper
+                    process.parent = self.by_pid.get(process.ppid)
+                elif launched is not None:
+                    owner, start = launched
+                    process.parent = owner
+                    process.method = str(start.get("method"))
+                    process.how = "spawn" if process.method == "spawn" else process.method
+                    process.site = start.get("site")
+                    process.library = _library(str(start.get("popen")))
+                    process.pool = start.get("pool")
+                elif popen is not None:
+                    owner, start = popen
+                    process.parent = owner
+                    process.how = "subprocess"
+                    process.site = start.get("site")
+                elif process.ppid == self.doctor_pid or not event.get("ancestors"):
+                    process.how = "command"
+                else:
+                    process.how = "subprocess"
+                    for pid, name in event.get("ancestors", []):
+                        if pid in known and self.by_pid[pid] is not process:
+                            process.parent = self.by_pid[pid]
+                            break
+                        process.via.append(str(name))
+                    via_pid = (
+                        event["ancestors"][len(process.via) - 1][0] if process.via else None
+                    )
+                    if process.parent is not None and via_pid in self.popen:
+                        process.site = self.popen[via_pid][1].get("site")
+                    elif process.parent is not None:
+                        system = next(
+                            (e for e in process.parent.events if e["e"] == "system"), None
+                        )
+                        if system is not None:
+                            process.site = system.get("site")
+                    if process.parent is None:
+                        process.how = "command" if not process.via else "subprocess"
+                if process.library is None:
+                    process.library = _library(argv) if "loky" in argv else None
+            elif process.how == "exec":
+                exec_event = process.parent.first("exec") if process.parent else None
+                process.site = exec_event.get("site") if exec_event else None
+            elif not process.fresh:
+                tags = " ".join(event.get("tags", []))
+                launched = self.mp_start.get(process.pid)
+                if "forkserver.py" in tags:
+                    process.method = "forkserver"
+                    process.how = "forkserver"
+                elif "popen_fork.py" in tags:
+                    process.method = "fork"
+                if launched is not None:
+                    owner, start = launched
+                    if process.method == "forkserver":
+                        process.parent = owner
+                    process.method = str(start.get("method"))
+                    process.site = start.get("site")
+                    process.library = _library(str(start.get("popen")))
+                    process.pool = start.get("pool")
+                else:
+                    process.site = event.get("site")
+                    process.library = _library(tags)
+        for process in self.processes:
+            if process.parent is not None and not process.replaced:
+                process.parent.children.append(process)
+
+    def unobserved(self) -> list[Unobserved]:
+        seen = {p.pid for p in self.processes}
+        for p in self.processes:
+            for pid, _name in p.start_event.get("ancestors", []):
+                seen.add(int(pid))
+        out: list[Unobserved] = []
+        for child, (owner, event) in self.popen.items():
+            argv = [str(a) for a in event.get("argv", [])]
+            if child in seen or not _looks_like_python(argv, event):
+                continue
+            env = event.get("env") or {}
+            reason = (
+                "its environment (env=...) does not carry the doctor's variables"
+                if env.get("given") and not env.get("doctor")
+                else "it did not run the doctor's start-up hook (python -I, -E or -S, or it "
+                "ended before Python started)"
+            )
+            out.append(Unobserved(child, owner.pid, argv, _site_text(event.get("site")), reason))
+        for child, (owner, event) in self.mp_start.items():
+            if child not in seen:
+                out.append(
+                    Unobserved(
+                        child,
+                        owner.pid,
+                        [str(event.get("cls"))],
+                        _site_text(event.get("site")),
+                        "it never ran the doctor's start-up hook",
+                    )
+                )
+        return out
+
+
+def _looks_like_python(argv: list[str], event: dict[str, Any]) -> bool:
+    if not argv:
+        return False
+    if event.get("shell"):
+        return "python" in argv[0]
+    return bool(_PYTHON_NAME.match(Path(argv[0]).name))
+
+
+def _data_state(path: str) -> tuple[str, str]:
+    """Whether a data file exists and coverage.py can read it."""
+    import coverage
+    from coverage.exceptions import CoverageException
+
+    try:
+        size = Path(path).stat().st_size
+    except OSError:
+        return "missing", ""
+    if size == 0:
+        return "empty", "0 bytes"
+    try:
+        data = coverage.CoverageData(basename=path)
+        data.read()
+        data.measured_files()
+    except (CoverageException, OSError, Exception) as exc:
+        return "unreadable", str(exc)
+    return "ok", ""
+
+
+def _check_saves(builder: _Builder) -> None:
+    """Give every process the fate of each data file it started to save."""
+    writers: dict[str, list[tuple[float, Process]]] = {}
+    for process in builder.processes:
+        for instance in process.instances.values():
+            for event in instance.saves_started:
+                name = event.get("file")
+                if name:
+                    writers.setdefault(str(name), []).append((float(event["t"]), process))
+    for process in builder.processes:
+        for instance in process.instances.values():
+            ended = {e.get("file") for e in instance.saves_ended}
+            for event in instance.saves_ended:
+                name = str(event.get("file"))
+                fate = _fate(builder, process, name, float(event["t"]), writers)
+                # coverage.py may save twice (multiprocessing's bootstrap, then atexit):
+                # the last save of a file decides.
+                process.data_files = [d for d in process.data_files if d.path != name]
+                process.data_files.append(fate)
+            for event in instance.saves_started[len(instance.saves_ended) :]:
+                name = str(event.get("file"))
+                if name in ended or any(d.path == name for d in process.data_files):
+                    continue
+                # The save began and its end was never recorded: the file may be half-written,
+                # or complete under its final (hashed) name if only our last event was lost.
+                candidates = sorted(Path(name).parent.glob(Path(name).name + ".H*h"))
+                state, detail = _data_state(name)
+                for candidate in candidates:
+                    state2, detail2 = _data_state(str(candidate))
+                    if state2 == "ok":
+                        name, state, detail = str(candidate), "ok", ""
+                        break
+                if state == "ok":
+                    process.data_files.append(DataFile(name, "ok"))
+                else:
+                    process.data_files.append(
+                        DataFile(name, "half-written" if state != "missing" else "missing", detail)
+                    )
+                    process.data_files[-1].detail = detail or "the save did not finish"
+
+
+def _fate(
+    builder: _Builder,
+    process: Process,
+    name: str,
+    saved_at: float,
+    writers: dict[str, list[tuple[float, Process]]],
+) -> DataFile:
+    base_match = re.match(r"^(.*?)(\.[^./\\]+\.pid\d+\.X\w+x(\.H\w+h)?)?$", name)
+    base = base_match.group(1) if base_match else name
+    suffixed = bool(base_match and base_match.group(2))
+    if not suffixed:
+        # One shared file: every other process's first write erases it.
+        for when, other in writers.get(name, []):
+            if other is not process and when > saved_at and other.first("save_start") is not None:
+                first = min(
+                    float(e["t"])
+                    for i in other.instances.values()
+                    for e in i.saves_started
+                    if e.get("file") == name
+                )
+                if first > saved_at:
+                    return DataFile(
+                        name, "erased", f"process {other.pid} wrote the same file afterwards"
+                    )
+    combines = [c for c in builder.combines if c.get("file") in (base, name)]
+    started = float(process.start_event.get("t", 0.0))
+    state, detail = _data_state(name)
+    if combines:
+        last = max(float(c["t"]) for c in combines)
+        if last < saved_at and started < last:
+            return DataFile(name, "late", "saved after the data was combined")
+        if state == "missing" and last > saved_at:
+            return DataFile(name, "combined")
+    return DataFile(name, state, detail)
+
+
+def _end(builder: _Builder, process: Process) -> dict[str, Any]:
+    """How the process ended: exit, _exit, exec, signal (with its sender), or unknown."""
+    for event in process.events:
+        if event["e"] == "_exit":
+            return {"how": "_exit", "status": event.get("status"), "event": event}
+        if event["e"] == "exec":
+            return {"how": "exec", "event": event}
+    exited = process.first("exit")
+    reaped = builder.reaped.get(process.pid)
+    status = _decode_status(int(reaped["status"])) if reaped else {}
+    started = float(process.start_event.get("t", 0.0))
+    kills = [k for k in builder.kills.get(process.pid, []) if float(k[1]["t"]) >= started]
+    for event in builder.doctor_events:
+        if event["e"] == "doctor_kill" and process.pid in event.get("pids", []):
+            kills.append((None, event))
+    if exited is not None and "signal" not in status:
+        return {"how": "exit", **status}
+    if kills:
+        owner, kill = kills[0]
+        return {
+            "how": "signal",
+            "signal": int(kill.get("sig", status.get("signal", 0))),
+            "sender": owner.pid if owner is not None else None,
+            "kill": kill,
+            **({"code": status["code"]} if "code" in status else {}),
+        }
+    if "signal" in status:
+        return {"how": "signal", "signal": status["signal"], "sender": None}
+    if exited is not None:
+        return {"how": "exit", **status}
+    return {"how": "unknown", **status}
+
+
+def analyze(log: Path, doctor_pid: int, root: Path | None = None) -> Analysis:
+    """Read the log at ``log`` and judge every process in it.
+
+    Args:
+        log: The event log.
+        doctor_pid: The pid of the doctor, whose own events (its kills) are in the log.
+        root: Call sites in causes are shown relative to this folder (default: the
+            current directory).
+    """
+    _ROOT.append(root if root is not None else Path.cwd())
+    try:
+        return _analyze(log, doctor_pid)
+    finally:
+        _ROOT.pop()
+
+
+def _analyze(log: Path, doctor_pid: int) -> Analysis:
+    events, damaged = read_events(log)
+    builder = _Builder(events, doctor_pid)
+    builder.build()
+    builder.classify_starts()
+    _check_saves(builder)
+    for process in builder.processes:
+        process.end = _end(builder, process)
+    processes = [p for p in builder.processes if not p.replaced]
+    union: dict[str, set[int]] | None = None
+    for process in processes:
+        _judge(builder, process)
+    for process in processes:
+        mains = [e for e in process.events if e["e"] == "mp_main" and e.get("lines")]
+        if process.lost or not mains:
+            continue
+        if union is None:
+            union = _measured_lines(builder)
+        for event in mains:
+            path = os.path.realpath(str(event["file"]))
+            missing = sorted(set(event["lines"]) - union.get(path, set()))
+            if missing:
+                process.partial.append("mp_main")
+                process.cause = Cause(
+                    "MPC207",
+                    f"{len(missing)} line(s) of {Path(path).name} that ran while the child "
+                    "re-imported it as __mp_main__ were not recorded",
+                    site=f"{path}:{missing[0]}",
+                    moment="__mp_main__",
+                    scope_key=f"main:{path}",
+                )
+    return Analysis(processes, builder.unobserved(), damaged, builder.pools)
+
+
+def _measured_lines(builder: _Builder) -> dict[str, set[int]]:
+    """The union of the lines in every readable data file left after the run."""
+    import coverage
+    from coverage.exceptions import CoverageException
+
+    paths: set[str] = set()
+    for process in builder.processes:
+        for data_file in process.data_files:
+            if data_file.state == "ok":
+                paths.add(data_file.path)
+    for combine in builder.combines:
+        if combine.get("file"):
+            paths.add(str(combine["file"]))
+    for process in builder.processes:
+        for instance in process.instances.values():
+            if instance.settings.get("data_file"):
+                paths.add(str(instance.settings["data_file"]))
+    out: dict[str, set[int]] = {}
+    for path in sorted(paths):
+        if not Path(path).is_file():
+            continue
+        try:
+            data = coverage.CoverageData(basename=path)
+            data.read()
+            for measured in data.measured_files():
+                out.setdefault(os.path.realpath(measured), set()).update(data.lines(measured) or ())
+        except (CoverageException, OSError):
+            continue
+    return out
+
+
+def _in_coverage_scope(process: Process) -> bool:
+    node = process.parent
+    while node is not None:
+        if node.measured:
+            return True
+        node = node.parent
+    return False
+
+
+def _judge(builder: _Builder, process: Process) -> None:
+    """Decide whether ``process`` lost data, and why."""
+    if process.helper:
+        return
+    settings = process.settings()
+    concurrency = [str(c) for c in settings.get("concurrency") or []]
+    patch = [str(p) for p in settings.get("patch") or []]
+    end = process.end
+    if not process.measured:
+        if not _in_coverage_scope(process):
+            return
+        marker = process.first("exit") or process.first("_exit")
+        user_files = marker.get("user_files") if marker else None
+        if isinstance(user_files, list) and user_files and int(user_files[0]) == 0:
+            return  # it ran none of the user's code: nothing to measure
+        process.lost = True
+        process.cause = _unmeasured_cause(process, concurrency, patch)
+        return
+    fates = [d.state for d in process.data_files]
+    if any(state in _SAVE_OK for state in fates):
+        _check_threads(process)
+        return
+    if end["how"] == "signal" and _idle(process):
+        process.role = process.role or "idle when stopped: it had measured nothing"
+        return
+    process.lost = True
+    late = next((d for d in process.data_files if d.state == "late"), None)
+    erased = next((d for d in process.data_files if d.state == "erased"), None)
+    if late is not None:
+        process.cause = Cause(
+            "MPC209" if process.library == "loky" else "late-save",
+            "saved its data after the data files were combined: it outlived the run that "
+            "reported",
+            moment="late",
+            scope_key=f"late:{process.library}",
+        )
+    elif erased is not None:
+        process.cause = Cause(
+            "MPC204",
+            f"saved {Path(erased.path).name}, which another process then erased by writing "
+            "the same file (no `parallel`)",
+            moment="erased",
+            scope_key=f"erased:{erased.path}",
+        )
+    elif end["how"] == "signal":
+        process.cause = _signal_cause(builder, process, end, settings)
+    elif end["how"] == "_exit":
+        process.cause = _exit_cause(process, end, concurrency, patch)
+    elif end["how"] == "exec":
+        event = end["event"]
+        process.cause = Cause(
+            "MPC202",
+            "was replaced by os.exec*() before coverage.py saved",
+            site=_site_text(event.get("site")),
+            scope_key=f"exec:{_site_text(event.get('site'))}",
+        )
+    elif any(d.state in ("empty", "unreadable", "half-written") for d in process.data_files):
+        bad = next(d for d in process.data_files if d.state != "missing")
+        process.cause = Cause(
+            "unreadable",
+            f"left a data file coverage.py cannot read ({bad.detail or bad.state})",
+            scope_key="unreadable",
+        )
+    elif end["how"] == "exit":
+        process.cause = Cause(
+            "not-saved",
+            "was measured but coverage.py never saved its data (another Coverage object in "
+            "the process, or auto-save turned off)",
+            scope_key="not-saved",
+        )
+    else:
+        process.cause = Cause(
+            "vanished",
+            "ended without a trace before saving: killed from outside the observed "
+            "processes (SIGKILL, the out-of-memory killer, a CI timeout) or crashed",
+            scope_key="vanished",
+        )
+
+
+def _idle(process: Process) -> bool:
+    """Killed while saving with nothing measured (an idle pool worker): nothing was lost."""
+    saves = [e for i in process.instances.values() for e in i.saves_started]
+    return bool(saves) and all(e.get("pending") == 0 for e in saves)
+
+
+def _check_threads(process: Process) -> None:
+    """Flag threads running the user's code that the process's coverage.py could not see."""
+    for event in process.events:
+        if event["e"] != "thread" or not event.get("cov") or not event["cov"].get("started"):
+            continue
+        instance = process.instances.get(int(event["cov"]["id"]))
+        settings = instance.settings if instance is not None else process.settings()
+        concurrency = [str(c) for c in settings.get("concurrency") or []]
+        core = str(settings.get("core", ""))
+        if concurrency and "thread" not in concurrency and "SysMon" not in core:
+            target = event.get("target") or []
+            process.partial.append("threads")
+            process.cause = Cause(
+                "MPC208",
+                f"ran {target[2] if len(target) > 2 else 'code'}() in a thread that coverage.py "
+                f"did not trace (concurrency = {concurrency}, core {core or '?'})",
+                site=_site_text(event.get("site")),
+                moment="thread",
+                noun="processes",
+                scope_key=f"thread:{_site_text(event.get('site'))}",
+            )
+            return
+
+
+def _unmeasured_cause(process: Process, concurrency: list[str], patch: list[str]) -> Cause:
+    site = _site_text(process.site)
+    if process.library in ("billiard", "multiprocess", "loky"):
+        return Cause(
+            "MPC209",
+            f"{process.library} worker started at {site or '?'} was never measured",
+            site=site,
+            noun="worker processes",
+            scope_key=f"lib:{process.library}:{site}",
+        )
+    if process.method in ("spawn", "forkserver", "fork"):
+        if "multiprocessing" not in concurrency and "subprocess" not in patch:
+            return Cause(
+                "MPC210",
+                f"multiprocessing child ({process.method}) started at {site or '?'} was "
+                "never measured: no setting reaches multiprocessing children",
+                site=site,
+                noun="child processes",
+                scope_key=f"mp:{site}",
+            )
+        return Cause(
+            "not-started",
+            f"multiprocessing child ({process.method}) started at {site or '?'}: coverage.py "
+            "did not start in it",
+            site=site,
+            scope_key=f"mp:{site}",
+        )
+    env = process.start_event.get("env") or {}
+    if "subprocess" in patch and not env.get("coverage"):
+        return Cause(
+            "MPC203",
+            f"Python child started at {site or '?'} was never measured: its environment "
+            "dropped coverage.py's COVERAGE_* variables (env=...)",
+            site=site,
+            scope_key=f"sub:{site}",
+        )
+    how = "exec" if process.how == "exec" else "a subprocess"
+    return Cause(
+        "MPC203",
+        f"Python program started as {how} at {site or '?'} was never measured",
+        site=site,
+        scope_key=f"sub:{site}",
+    )
+
+
+def _exit_cause(
+    process: Process, end: dict[str, Any], concurrency: list[str], patch: list[str]
+) -> Cause:
+    event = end["event"]
+    exit_site = _site_text(event.get("site"))
+    site = _site_text(process.site)
+    tags = " ".join(event.get("tags", []))
+    if process.library in ("billiard", "multiprocess", "loky"):
+        return Cause(
+            "MPC209",
+            f"{process.library} worker started at {site or '?'} ended with os._exit() before "
+            "coverage.py saved",
+            site=site,
+            noun="worker processes",
+            scope_key=f"lib:{process.library}:{site}",
+        )
+    if process.method in ("fork", "forkserver") or "popen_fork.py" in tags:
+        if "multiprocessing" not in concurrency and "subprocess" not in patch:
+            code = "MPC210"
+        elif "subprocess" in patch and "_exit" not in patch:
+            code = "MPC206"
+        else:
+            code = "MPC201"
+        return Cause(
+            code,
+            f"multiprocessing child ({process.method}) started at {site or '?'} ended with "
+            "os._exit() before coverage.py saved",
+            site=site,
+            noun="child processes",
+            scope_key=f"mpexit:{site}",
+        )
+    version = next((i.version for i in process.instances.values() if i.version), None)
+    if "fork" in patch and version and _older(version, (7, 17, 3)):
+        code = "MPC205"
+    else:
+        code = "MPC201"
+    return Cause(
+        code,
+        f"forked child ended with os._exit() at {exit_site or '?'} before coverage.py saved",
+        site=exit_site,
+        scope_key=f"exit:{exit_site}",
+    )
+
+
+def _older(version: str, than: tuple[int, ...]) -> bool:
+    numbers = tuple(int(n) for n in re.findall(r"\d+", version)[:3])
+    return numbers < than
+
+
+def _signal_cause(
+    builder: _Builder, process: Process, end: dict[str, Any], settings: dict[str, Any]
+) -> Cause:
+    sig = _signal_name(int(end.get("signal") or 0))
+    moment = _moment(process)
+    kill = end.get("kill") or {}
+    if kill.get("e") == "doctor_kill":
+        return Cause(
+            "timeout",
+            f"was killed ({sig}) by the doctor's --timeout",
+            moment=moment,
+            scope_key="timeout",
+        )
+    if not kill:
+        return Cause(
+            "outside",
+            f"was killed by {sig} from outside the observed processes",
+            moment=moment,
+            scope_key=f"outside:{sig}",
+        )
+    tags = list(kill.get("tags", []))
+    joined = " ".join(tags)
+    site = kill.get("site")
+    pool = builder.pools.get(process.pool) if process.pool is not None else None
+    pool_site = _site_text(pool.get("site")) if pool else None
+    where = f"Pool at {pool_site}" if pool_site else "a Pool"
+    if "pool.py:__exit__" in joined and site:
+        exit_site = _site_text(with_line(site))
+        at = "" if exit_site == pool_site else f" (the `with` at {exit_site})"
+        return Cause(
+            "MPC101",
+            f"{where} was ended by Pool.__exit__ -> terminate(){at}",
+            site=exit_site,
+            moment=moment,
+            noun="worker processes",
+            scope_key=f"pool:{process.pool}",
+        )
+    if "pool.py:terminate" in joined:
+        return Cause(
+            "MPC102",
+            f"{where} was ended by pool.terminate() at {_site_text(site) or '?'}",
+            site=_site_text(site),
+            moment=moment,
+            noun="worker processes",
+            scope_key=f"pool:{process.pool}",
+        )
+    if "pool.py:_terminate_pool" in joined:
+        if "util.py:_exit_function" in joined or "util.py:_run_finalizers" in joined:
+            how = "the interpreter's exit-time finalizer (the pool was never closed)"
+        else:
+            how = f"its finalizer when it was garbage-collected at {_site_text(site) or '?'}"
+        return Cause(
+            "MPC106",
+            f"{where} was ended by {how}",
+            site=pool_site,
+            moment=moment,
+            noun="worker processes",
+            scope_key=f"pool:{process.pool}",
+        )
+    start_site = _site_text(process.site)
+    if "util.py:_exit_function" in joined:
+        return Cause(
+            "MPC105",
+            f"daemon process started at {start_site or '?'} was terminated at interpreter "
+            "exit (multiprocessing's exit function)",
+            site=start_site,
+            moment=moment,
+            scope_key=f"daemon:{start_site}",
+        )
+    if "process.py:kill" in joined:
+        return Cause(
+            "MPC104",
+            f"process started at {start_site or '?'} was killed by Process.kill() at "
+            f"{_site_text(site) or '?'}",
+            site=_site_text(site),
+            moment=moment,
+            scope_key=f"kill:{_site_text(site)}",
+        )
+    if "process.py:terminate" in joined:
+        return Cause(
+            "MPC103",
+            f"process started at {start_site or '?'} was ended by Process.terminate() at "
+            f"{_site_text(site) or '?'}",
+            site=_site_text(site),
+            moment=moment,
+            scope_key=f"terminate:{_site_text(site)}",
+        )
+    library = next((name for tag in tags for name in ("billiard", "loky", "mpire") if name in tag), None)
+    if library is not None:
+        return Cause(
+            "MPC209" if library in ("billiard", "loky") else "library",
+            f"was ended by {library} ({sig}) from {_site_text(site) or _site_text(kill.get('lib')) or '?'}",
+            site=_site_text(site),
+            moment=moment,
+            scope_key=f"lib:{library}:{_site_text(site)}",
+        )
+    if "subprocess.py:" in joined:
+        function = next(t.rpartition(":")[2] for t in tags if "subprocess.py:" in t)
+        timeout = any(t.endswith((":_wait", ":wait", ":communicate", ":run")) for t in tags) and (
+            "subprocess.py:kill" in joined
+        )
+        what = "a subprocess timeout" if timeout else f"Popen.{function}()"
+        return Cause(
+            "timeout" if timeout else "signal",
+            f"was ended by {what} ({sig}) at {_site_text(site) or '?'}",
+            site=_site_text(site),
+            moment=moment,
+            scope_key=f"popen:{_site_text(site)}",
+        )
+    return Cause(
+        "signal",
+        f"was ended by os.{kill.get('call', 'kill')}({sig}) at {_site_text(site) or '?'}",
+        site=_site_text(site),
+        moment=moment,
+        scope_key=f"kill:{_site_text(site)}",
+    )
+
+
+def _moment(process: Process) -> str:
+    """What the process was doing when it was killed."""
+    if any(i.saves_started for i in process.instances.values()):
+        return "saving"
+    if any(not i.inherited for i in process.instances.values()):
+        return "busy"
+    concurrency = process.settings().get("concurrency") or []
+    if process.instances and "multiprocessing" not in concurrency:
+        return "busy"  # the inherited measurement was the one that would have saved
+    return "before coverage started"
+
+
+def walk(processes: Iterable[Process]) -> Iterator[tuple[int, Process]]:
+    """Every process with its depth in the tree, parents before children."""
+    roots = [p for p in processes if p.parent is None or p.parent.replaced]
+
+    def visit(process: Process, depth: int) -> Iterator[tuple[int, Process]]:
+        yield depth, process
+        for child in process.children:
+            yield from visit(child, depth + 1)
+
+    for root in roots:
+        yield from visit(root, 0)

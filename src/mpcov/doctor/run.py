@@ -1,0 +1,248 @@
+"""Run a command under the doctor's observer, in a private folder that is removed afterwards."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+from mpcov.doctor import _observer
+
+_POSIX = os.name == "posix"
+_HERE = Path(__file__).parent
+#: Seconds between SIGTERM and SIGKILL when the doctor stops a process group.
+KILL_GRACE = 2.0
+
+
+class CommandNotStarted(Exception):
+    """The command could not be started (not found, not executable)."""
+
+
+@dataclass
+class Observation:
+    """What running the command left: its exit code, its wall time, and the event log."""
+
+    exit_code: int | None
+    duration: float
+    timed_out: bool
+    #: Processes still running after the grace period, then killed.
+    stragglers: list[int]
+    log: Path
+
+
+def _emit(log: Path, kind: str, **fields: object) -> None:
+    """Write the doctor's own event into the log, in the observer's format."""
+    fields.update(e=kind, pid=os.getpid(), t=time.monotonic())
+    line = (_observer._json(fields) + "\n").encode()
+    fd = os.open(log, os.O_WRONLY | os.O_APPEND | getattr(os, "O_CLOEXEC", 0))
+    try:
+        os.write(fd, line)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def private_folder() -> Iterator[Path]:
+    """A folder outside the user's tree holding the start-up hook and the log; removed after."""
+    folder = Path(tempfile.mkdtemp(prefix="mpcov-doctor-"))
+    try:
+        site = folder / "site"
+        site.mkdir()
+        shutil.copyfile(_HERE / "_observer.py", site / "_mpcov_doctor_observer.py")
+        shutil.copyfile(_HERE / "_sitecustomize.py", site / "sitecustomize.py")
+        (folder / "events.jsonl").touch()
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def command_environment(folder: Path, base: dict[str, str] | None = None) -> dict[str, str]:
+    """The command's environment: the caller's plus the hook folder first on ``PYTHONPATH``."""
+    env = dict(os.environ if base is None else base)
+    site = str(folder / "site")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (site, env.get("PYTHONPATH", "")) if p)
+    env[_observer.LOG_VARIABLE] = str(folder / "events.jsonl")
+    env[_observer.DOCTOR_PID_VARIABLE] = str(os.getpid())
+    return env
+
+
+def _alive(pid: int, starttime: int | None) -> bool:
+    """Whether ``pid`` still runs (and is the same process, by its start time on Linux)."""
+    stat = Path(f"/proc/{pid}/stat")
+    if stat.parent.parent.is_dir() and Path("/proc/self").exists():
+        try:
+            fields = stat.read_bytes().rpartition(b")")[2].split()
+        except OSError:
+            return False
+        if fields[0] == b"Z":
+            return False
+        return starttime is None or int(fields[19]) == starttime
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    except OSError:  # pragma: no cover - Windows
+        return False
+    return True
+
+
+def _observed(log: Path) -> list[tuple[int, int | None]]:
+    """``(pid, start time)`` of every process that recorded its start."""
+    from mpcov.doctor.analysis import read_events
+
+    events, _ = read_events(log)
+    out = []
+    for event in events:
+        if event["e"] in ("start", "fork"):
+            starttime = event.get("starttime")
+            out.append((int(event["pid"]), int(starttime) if starttime is not None else None))
+    return out
+
+
+def _group_alive(pgid: int) -> bool:
+    if not _POSIX:
+        return False
+    try:
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def _stop(proc: subprocess.Popen[bytes], log: Path, reason: str) -> list[int]:
+    """Stop the command's process group and every observed process still alive."""
+    alive = [pid for pid, start in _observed(log) if pid != proc.pid and _alive(pid, start)]
+    with contextlib.suppress(OSError):
+        _emit(log, "doctor_kill", reason=reason, pids=[proc.pid, *alive])
+    if _POSIX:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        for pid in alive:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + KILL_GRACE
+        while time.monotonic() < deadline and (
+            _group_alive(proc.pid) or any(_alive(pid, None) for pid in alive)
+        ):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=0.05)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        for pid in alive:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+    else:  # pragma: no cover - Windows, untested
+        subprocess.run(
+            ["taskkill", "/F", "/T", "/PID", str(proc.pid)], capture_output=True, check=False
+        )
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=KILL_GRACE)
+    return alive
+
+
+@contextlib.contextmanager
+def _interrupts_raise() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into KeyboardInterrupt while the command runs."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    names = ("SIGTERM", "SIGHUP")
+    previous = {n: signal.signal(getattr(signal, n), interrupt) for n in names if hasattr(signal, n)}
+    try:
+        yield
+    finally:
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
+
+
+def observe(
+    command: Sequence[str],
+    folder: Path,
+    *,
+    timeout: float | None = None,
+    grace: float = 10.0,
+) -> Observation:
+    """Run ``command`` with the observer injected and wait for it and its descendants.
+
+    The command runs in a process group of its own, with the caller's standard
+    streams. After it exits, processes it left behind get ``grace`` seconds to
+    finish (pool workers and loky executors save at their exit); those still
+    running then are stopped and reported as stragglers.
+
+    Raises:
+        CommandNotStarted: the program does not exist or cannot be executed.
+        KeyboardInterrupt: Ctrl-C, SIGTERM or SIGHUP; everything was stopped first.
+    """
+    log = folder / "events.jsonl"
+    env = command_environment(folder)
+    kwargs: dict[str, object] = {}
+    if _POSIX:
+        # A group of its own, so that a timeout or Ctrl-C can stop it whole.
+        if sys.version_info >= (3, 11):
+            kwargs["process_group"] = 0
+        else:  # pragma: no cover - exercised on the 3.9/3.10 matrix
+            kwargs["preexec_fn"] = os.setpgrp
+    else:  # pragma: no cover - Windows, untested
+        kwargs["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
+    started = time.monotonic()
+    try:
+        proc = subprocess.Popen(list(command), env=env, **kwargs)  # type: ignore[call-overload]
+    except OSError as exc:
+        raise CommandNotStarted(f"cannot run {command[0]!r}: {exc.strerror or exc}") from None
+    timed_out = False
+    try:
+        with _interrupts_raise():
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                _stop(proc, log, "timeout")
+            duration = time.monotonic() - started
+            stragglers = _wait_for_descendants(proc, log, grace)
+    except KeyboardInterrupt:
+        _stop(proc, log, "interrupted")
+        raise
+    return Observation(
+        exit_code=proc.returncode,
+        duration=duration,
+        timed_out=timed_out,
+        stragglers=stragglers,
+        log=log,
+    )
+
+
+def _wait_for_descendants(proc: subprocess.Popen[bytes], log: Path, grace: float) -> list[int]:
+    """Give what the command left running ``grace`` seconds, then stop it."""
+    deadline = time.monotonic() + grace
+    delay = 0.005
+    observed = [(p, s) for p, s in _observed(log) if p != proc.pid]
+    read_at = time.monotonic()
+    while True:
+        observed = [(pid, start) for pid, start in observed if _alive(pid, start)]
+        if not observed and not _group_alive(proc.pid):
+            return []
+        if time.monotonic() >= deadline:
+            return _stop(proc, log, "outlived")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
+        if time.monotonic() - read_at > 0.5:
+            # Processes that started after the last look (a pool replacing its workers).
+            known = {pid for pid, _ in observed}
+            observed += [
+                (p, s) for p, s in _observed(log) if p != proc.pid and p not in known and _alive(p, s)
+            ]
+            read_at = time.monotonic()
