@@ -25,7 +25,7 @@ from mpcov.engine import (
     skip_reason,
     verify,
 )
-from mpcov.header import Example, parse
+from mpcov.header import Example, Expected, parse
 
 WriteExample = Callable[..., Path]
 #: Per-run timeout for scripts that are meant to finish: generous for a loaded machine.
@@ -120,7 +120,7 @@ def test_run_classifies_measured(write_example: WriteExample) -> None:
     example = parse(write_example())
     result = _run(example)
     assert ("ok", "measured", 0) == (result.status, result.measurement, result.exit_code)
-    assert example.child_lines == result.measured_lines
+    assert example.markers == result.measured_lines
     assert () == result.missed_lines
     assert [".coverage"] == [info.name for info in result.data_files]
     assert [None] == [info.error for info in result.data_files]
@@ -134,7 +134,7 @@ def test_run_classifies_lost(write_example: WriteExample) -> None:
     result = _run(example)
     assert ("ok", "lost") == (result.status, result.measurement)
     assert () == result.measured_lines
-    assert example.child_lines == result.missed_lines
+    assert example.markers == result.missed_lines
 
 
 def test_run_classifies_partial(write_example: WriteExample) -> None:
@@ -143,8 +143,8 @@ def test_run_classifies_partial(write_example: WriteExample) -> None:
     never, ran = example.child_lines
     result = _run(example)
     assert ("ok", "partial", "partial") == (result.status, result.measurement, result.outcome)
-    assert (ran,) == result.measured_lines
-    assert (never,) == result.missed_lines
+    assert (f"sample.py:{ran}",) == result.measured_lines
+    assert (f"sample.py:{never}",) == result.missed_lines
 
 
 def test_run_passes_the_start_method_as_the_scripts_argument(write_example: WriteExample) -> None:
@@ -163,7 +163,8 @@ def test_run_passes_the_start_method_as_the_scripts_argument(write_example: Writ
     result = _run(spawn, "spawn")
     assert ("ok", 0) == (result.status, result.exit_code)
     assert "ok" == _run(none).status
-    assert "crashed" == _run(spawn, "fork").status
+    wrong = Runner(timeout=TIMEOUT).run(spawn, "fork", expected=Expected("measured", None, 0, ()))
+    assert "crashed" == wrong.status
 
 
 @pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork")
@@ -326,15 +327,16 @@ def test_read_data_unions_the_scripts_lines_over_data_files(tmp_path: Path) -> N
         data.add_lines({str(script): written, str(tmp_path / "other.py"): [9]})
         data.write()
     (tmp_path / ".coveragerc").write_text("[run]\n")
-    lines, infos = read_data(tmp_path, ".coverage", script)
-    assert {1, 2, 5} == lines
+    lines, infos = read_data(tmp_path, ".coverage", [script])
+    assert {script.resolve(): {1, 2, 5}} == lines
     assert [".coverage.a", ".coverage.b"] == [info.name for info in infos]
     assert [None, None] == [info.error for info in infos]
 
 
 def test_read_data_without_data_files_finds_nothing(tmp_path: Path) -> None:
     """No data file at all means no lines and no file infos, not an error."""
-    assert (set(), ()) == read_data(tmp_path, ".coverage", tmp_path / "script.py")
+    script = (tmp_path / "script.py").resolve()
+    assert ({script: set()}, ()) == read_data(tmp_path, ".coverage", [script])
 
 
 @pytest.mark.parametrize(
@@ -345,8 +347,9 @@ def test_read_data_without_data_files_finds_nothing(tmp_path: Path) -> None:
 def test_read_data_records_an_unreadable_file(tmp_path: Path, content: bytes, error: str) -> None:
     """An empty or corrupt data file is recorded with coverage's reason, and left as it was."""
     (tmp_path / ".coverage.bad").write_bytes(content)
-    lines, infos = read_data(tmp_path, ".coverage", tmp_path / "script.py")
-    assert set() == lines
+    script = (tmp_path / "script.py").resolve()
+    lines, infos = read_data(tmp_path, ".coverage", [script])
+    assert {script: set()} == lines
     (info,) = infos
     assert (".coverage.bad", len(content)) == (info.name, info.size)
     assert info.error is not None
@@ -364,8 +367,8 @@ def test_read_data_records_a_half_written_file(tmp_path: Path) -> None:
         data.write()
     half = tmp_path / ".coverage.half"
     half.write_bytes(half.read_bytes()[: half.stat().st_size // 2])
-    lines, infos = read_data(tmp_path, ".coverage", script)
-    assert {3} == lines
+    lines, infos = read_data(tmp_path, ".coverage", [script])
+    assert {script.resolve(): {3}} == lines
     errors = {info.name: info.error for info in infos}
     assert errors[".coverage.whole"] is None
     assert "malformed" in str(errors[".coverage.half"])
@@ -402,6 +405,14 @@ def _result(outcome: str) -> RunResult:
         ("measured", ["measured", "timeout"], True, False),
         ("racy", ["measured", "lost", "partial"], False, True),
         ("racy", ["measured", "crashed"], False, False),
+        ("partial", ["partial", "partial"], False, True),
+        ("partial", ["partial", "measured"], False, False),
+        # Fewer runs than RACY_MIN_RUNS cannot show that a race never happens...
+        ("racy", ["measured"] * 19, False, True),
+        # ...but 20 one-sided runs contradict "racy", in either direction.
+        ("racy", ["measured"] * 20, False, False),
+        ("racy", ["lost"] * 20, False, False),
+        ("racy", ["lost"] * 19 + ["measured"], False, True),
         (None, [], False, None),
     ],
 )
@@ -417,6 +428,26 @@ def test_group_matches_judges_runs_against_the_expectation(
     example = parse(write_example(mpcov=mpcov))
     group = GroupResult(example, "none", expect=expect, runs=[_result(o) for o in outcomes])
     assert matches is group.matches
+
+
+@pytest.mark.parametrize(
+    ("expect", "outcomes", "explanation"),
+    [
+        ("measured", ["measured"] * 20, "0 losses in 20 runs (loss rate < 14%, 95%)"),
+        ("lost", ["lost"] * 200, "measured in 0 of 200 runs (rate < 1.5%, 95%)"),
+        ("lost", ["lost", "measured"], "1 of 2 runs not lost"),
+        ("racy", ["measured"] * 7 + ["lost"] * 23, "7/30 measured, 95% interval 12%-41%"),
+        ("racy", ["measured"] * 30, "never raced in 30 runs (30/30 measured)"),
+        ("racy", ["lost"] * 3, "too few runs to show a race (3 < 20)"),
+    ],
+)
+def test_group_explanation_states_the_statistics(
+    write_example: WriteExample, expect: str, outcomes: list[str], explanation: str
+) -> None:
+    """Each verdict carries its evidence: N, the exact bound or the Wilson interval."""
+    example = parse(write_example())
+    group = GroupResult(example, "none", expect=expect, runs=[_result(o) for o in outcomes])
+    assert explanation == group.explanation
 
 
 def test_group_counts_and_rate(write_example: WriteExample) -> None:
@@ -443,6 +474,7 @@ def env() -> Environment:
         machine="x86_64",
         start_methods=("fork", "spawn"),
         cpus=2,
+        libraries={"joblib": "1.6.0", "cloudpickle": "3.1.3"},
     )
 
 
@@ -459,16 +491,13 @@ def env() -> Environment:
         ('expect = "measured"\nrequires-python = ">=3.12"', "fork", None),
         ('expect = "measured"\nrequires-coverage = "<7.17"', "fork", "needs coverage <7.17"),
         (
-            'expect = "measured"\nrequires = ["mpcov_no_such_module"]',
+            'expect = "measured"\nrequires = ["mpcov-no-such-dist"]',
             "fork",
-            "needs mpcov_no_such_module, which is not installed",
+            "needs mpcov-no-such-dist, which is not installed",
         ),
-        (
-            'expect = "measured"\nrequires = ["mpcov_no_such_package.sub"]',
-            "fork",
-            "needs mpcov_no_such_package.sub, which is not installed",
-        ),
-        ('expect = "measured"\nrequires = ["json"]', "fork", None),
+        ('expect = "measured"\nrequires = ["joblib"]', "fork", None),
+        ('expect = "measured"\nrequires = ["Joblib>=1.4"]', "fork", None),
+        ('expect = "measured"\nrequires = ["joblib<1.5"]', "fork", "needs joblib<1.5, found 1.6.0"),
         (
             'expect = "measured"\nplatforms = ["win32", "darwin"]',
             "fork",
@@ -562,3 +591,69 @@ def test_run_gives_the_script_a_private_temp_dir_removed_afterwards(
     left = Path((run_dir / "tmpdir.txt").read_text())
     assert Path(tempfile.gettempdir()) != left.parent
     assert not left.parent.exists()
+
+
+def test_run_then_commands_and_expected_output_judge_a_crash_message(
+    write_example: WriteExample,
+) -> None:
+    """A follow-up command's exit code and message are what the header declares."""
+    body = "x = 1  # mpcov: child\n"
+    combine_fails = (
+        'expect = "measured"\nstart-methods = []\nexit-code = 3\noutput = "boom from then"\n'
+        'then = [["{python}", "-c", "import sys; print(\'boom from then\'); sys.exit(3)"]]'
+    )
+    example = parse(write_example(body=body, mpcov=combine_fails))
+    result = _run(example)
+    assert ("ok", 3, "measured") == (result.status, result.exit_code, result.measurement)
+    wrong = parse(
+        write_example(
+            "w", body=body, mpcov=combine_fails.replace('output = "boom from', 'output = "bang')
+        )
+    )
+    result = _run(wrong)
+    assert "crashed" == result.status
+    assert "the output does not contain 'bang then'" == result.problems[0]
+
+
+def test_run_a_failing_earlier_command_is_a_crash(write_example: WriteExample) -> None:
+    """Every command before the last must succeed; which one failed is said."""
+    mpcov = (
+        'expect = "measured"\nstart-methods = []\n'
+        'command = ["{python}", "-c", "raise SystemExit(4)"]\n'
+        'then = [["{python}", "-m", "coverage", "run", "{script}"]]'
+    )
+    result = _run(parse(write_example(mpcov=mpcov)))
+    assert ("crashed", 4) == (result.status, result.exit_code)
+    assert "the command exited with 4, expected 0" == result.problems[0]
+
+
+def test_run_data_combined_reads_only_the_combined_file(write_example: WriteExample) -> None:
+    """With ``data = "combined"`` a parallel file left beside the combined one is not read."""
+    body = (
+        "import coverage, pathlib, sys\n\n"
+        "x = 1  # mpcov: child\n"
+        "late = coverage.CoverageData(basename='.coverage', suffix='late')\n"
+        "late.add_lines({str(pathlib.Path(__file__).resolve()): [3]})\n"
+        "late.write()\n"
+    )
+    mpcov = (
+        'expect = "lost"\nstart-methods = []\ndata = "combined"\n'
+        'command = ["{python}", "-c", "pass"]\nthen = [["{python}", "{script}"]]'
+    )
+    result = _run(parse(write_example(body=body, mpcov=mpcov)))
+    assert ("ok", "lost") == (result.status, result.measurement)
+    assert () == result.data_files  # the parallel file was not even looked at
+
+
+def test_run_measures_marked_lines_in_companion_files(
+    write_example: WriteExample, tmp_path: Path
+) -> None:
+    """Marked lines of a file in ``files`` are judged from the copy the run imported."""
+    (tmp_path / "examples" / "_tasks.py").write_text(
+        "def f() -> int:\n    return 1  # mpcov: child\n\n\ndef g() -> int:\n    return 2  # mpcov: child\n"
+    )
+    body = "from _tasks import f\n\nf()\n"
+    mpcov = 'expect = "partial"\nstart-methods = []\nfiles = ["_tasks.py"]'
+    result = _run(parse(write_example(body=body, mpcov=mpcov)))
+    assert ("ok", "partial") == (result.status, result.measurement)
+    assert (("_tasks.py:2",), ("_tasks.py:6",)) == (result.measured_lines, result.missed_lines)

@@ -13,6 +13,7 @@ from mpcov.header import (
     START_METHODS,
     HeaderError,
     discover,
+    executable_lines,
     parse,
     split_docstring,
 )
@@ -150,7 +151,11 @@ def test_parse_reports_a_malformed_docstring(
         ('expect = "measured"\n[tool.black]\nx = 1', "", r"unexpected table \[tool.black\]"),
         ('expected = "measured"', "", r"\[tool.mpcov\] has unknown key 'expected'"),
         ("start-methods = []", "", r"\[tool.mpcov\] needs 'expect'"),
-        ('expect = "maybe"', "", "expect.fork is 'maybe'; use one of measured, lost, racy"),
+        (
+            'expect = "maybe"',
+            "",
+            "expect.fork is 'maybe'; use one of measured, partial, lost, racy",
+        ),
         ("expect = 3", "", "expect must be an outcome string or a table of them"),
         (
             'expect = { fork = "lost", threads = "lost" }',
@@ -325,3 +330,141 @@ def test_discover_skips_helpers_and_test_modules(tmp_path: Path) -> None:
     (tmp_path / "sub" / "c.py").write_text("")
     explicit = tmp_path / "test_explicit.py"
     assert [tmp_path / "a.py", tmp_path / "b.py", explicit] == discover([tmp_path, explicit])
+
+
+@pytest.mark.parametrize(
+    ("body", "what"),
+    [
+        ("x = 1\n# mpcov: child\n", "a comment line"),
+        ('def f() -> None:\n    """Doc."""  # mpcov: child\n    return None\n', "a docstring"),
+        ("if False:\n    x = 1  # mpcov: child\n", "code the compiler drops"),
+        ("x = (1 +\n     2)  # mpcov: child\n", "a continuation line"),
+        ("x = 1  # pragma: no cover  # mpcov: child\n", "an excluded line"),
+    ],
+    ids=["comment", "docstring", "if-false", "continuation", "excluded"],
+)
+def test_parse_refuses_a_marker_on_a_line_that_cannot_run(
+    write_example: WriteExample, body: str, what: str
+) -> None:
+    """A marker that coverage.py could never measure is refused, naming file and line."""
+    path = write_example(body="from __future__ import annotations\n\n" + body)
+    marked = next(
+        n for n, line in enumerate(path.read_text().splitlines(), 1) if "# mpcov: child" in line
+    )
+    with pytest.raises(HeaderError, match=f"sample.py:{marked}: the '# mpcov: child' marker"):
+        parse(path)
+
+
+def test_parse_refuses_a_marker_on_a_line_the_settings_exclude(
+    write_example: WriteExample,
+) -> None:
+    """The header's own ``exclude_also`` counts, as it does for coverage.py's report."""
+    path = write_example(
+        coverage='[tool.coverage.report]\nexclude_also = ["never_measured"]',
+        body="x = 1  # never_measured  # mpcov: child\n",
+    )
+    with pytest.raises(HeaderError, match="could never be measured"):
+        parse(path)
+
+
+def test_executable_lines_asks_coverages_parser() -> None:
+    """Statements count, comments, docstrings and dropped code do not."""
+    source = '"""Doc."""\nx = 1\n# note\nif False:\n    y = 2\nz = (1 +\n     2)\n'
+    assert {2, 4, 6} == executable_lines(source, "m.py")
+
+
+def test_parse_reads_markers_in_companion_files(
+    write_example: WriteExample, tmp_path: Path
+) -> None:
+    """A Python file in ``files`` contributes its marked lines, checked like the script's."""
+    (tmp_path / "examples" / "_tasks.py").write_text(
+        "def f() -> int:\n    return 1  # mpcov: child\n"
+    )
+    path = write_example(
+        mpcov='expect = "measured"\nstart-methods = []\nfiles = ["_tasks.py"]',
+        body="from __future__ import annotations\n\nx = 1\n",
+    )
+    example = parse(path)
+    assert () == example.child_lines
+    assert {"_tasks.py": (2,)} == example.file_child_lines
+    assert ("_tasks.py:2",) == example.markers
+
+
+def test_parse_companion_text_is_part_of_the_digest(
+    write_example: WriteExample, tmp_path: Path
+) -> None:
+    """Changing a companion with marked lines makes recordings of the example stale."""
+    companion = tmp_path / "examples" / "_tasks.py"
+    companion.write_text("x = 1  # mpcov: child\n")
+    path = write_example(mpcov='expect = "measured"\nstart-methods = []\nfiles = ["_tasks.py"]')
+    before = parse(path).header_sha256
+    companion.write_text("x = 2  # mpcov: child\n")
+    assert before != parse(path).header_sha256
+
+
+@pytest.mark.parametrize(
+    ("libraries", "expected"),
+    [
+        ({"cloudpickle": "3.1.2"}, "measured"),
+        ({"cloudpickle": "3.1.3"}, "lost"),
+        ({"cloudpickle": "3.2.0rc1"}, "lost"),
+        ({}, "measured"),
+    ],
+)
+def test_expected_conditions_on_a_library_version(
+    write_example: WriteExample, libraries: dict[str, str], expected: str
+) -> None:
+    """A ``when`` entry keyed on a library holds only where that version is installed."""
+    example = parse(
+        write_example(
+            mpcov='expect = "measured"\nstart-methods = []\n'
+            "[[tool.mpcov.when]]\nlibraries = { CloudPickle = '>=3.1.3' }\nexpect = 'lost'"
+        )
+    )
+    found = example.expected(
+        "none", python="3.11.7", coverage="7.17.5", platform="linux", libraries=libraries
+    )
+    assert expected == found.outcome
+
+
+def test_expected_carries_exit_code_and_output_overrides(write_example: WriteExample) -> None:
+    """``exit-code`` and ``output`` can depend on versions too, like the outcome."""
+    example = parse(
+        write_example(
+            mpcov='expect = "measured"\nstart-methods = []\nexit-code = 1\noutput = "boom"\n'
+            '[[tool.mpcov.when]]\ncoverage = "<7"\nexit-code = 0\noutput = ["a", "b"]'
+        )
+    )
+    new = example.expected("none", python="3.11.7", coverage="7.17.5", platform="linux")
+    old = example.expected("none", python="3.11.7", coverage="6.5.0", platform="linux")
+    assert (1, ("boom",)) == (new.exit_code, new.output)
+    assert (0, ("a", "b")) == (old.exit_code, old.output)
+
+
+@pytest.mark.parametrize(
+    ("mpcov", "message"),
+    [
+        (
+            'expect = "lost"\nrequires = ["not a name!"]',
+            "requires: 'not a name!' is not a requirement",
+        ),
+        ('expect = "lost"\nthen = "coverage combine"', "then must be a list of commands"),
+        ('expect = "lost"\nthen = [["coverage", "combine"]]', r"then\[0\] must start with"),
+        ('expect = "lost"\noutput = ""', "output must not contain an empty text"),
+        ('expect = "lost"\ndata = "some"', "data is 'some'; use one of all, combined"),
+        (
+            'expect = "lost"\n[[tool.mpcov.when]]\nlibraries = "cloudpickle"',
+            r"when\[0\].libraries must be a table",
+        ),
+        (
+            'expect = "lost"\n[[tool.mpcov.when]]\nlibraries = { x = "3" }',
+            r"when\[0\].libraries.x: Invalid specifier",
+        ),
+    ],
+)
+def test_parse_reports_invalid_new_keys(
+    write_example: WriteExample, mpcov: str, message: str
+) -> None:
+    """The keys for requirements, follow-up commands, output and data files are checked."""
+    with pytest.raises(HeaderError, match=message):
+        parse(write_example(mpcov=mpcov))

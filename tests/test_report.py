@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -36,6 +37,7 @@ ENV = Environment(
     machine="x86_64",
     start_methods=("fork", "forkserver", "spawn"),
     cpus=2,
+    libraries={"joblib": "1.6.0", "cloudpickle": "3.1.3", "coverage": "7.17.3"},
 )
 
 
@@ -56,7 +58,7 @@ def _run(
         exit_code=None if status == "timeout" else 1 if status == "crashed" else 0,
         duration=seconds,
         measured_lines=(),
-        missed_lines=() if outcome == "measured" else (7,),
+        missed_lines=() if outcome == "measured" else ("sample.py:7",),
         data_files=tuple(files),
         stragglers=stragglers,
         problems=("RuntimeError: boom",) if tail else (),
@@ -160,7 +162,10 @@ def test_to_json_paths_are_relative_to_the_root(groups: list[GroupResult], tmp_p
 @pytest.mark.parametrize(
     ("where", "key", "value"),
     [
-        ((), "schema", "mpcov-results/2"),
+        ((), "schema", "mpcov-results/1"),
+        ((), "distributions", {"joblib": 1}),
+        (("results", 0), "interval", [0.5]),
+        (("results", 0, "details", 0), "missed_lines", [7]),
         ((), "extra", 1),
         (("platform",), "cpus", 0),
         (("results", 0), "start_method", "thread"),
@@ -187,8 +192,43 @@ def test_schema_rejects_what_to_json_never_writes(
 
 
 def test_record_name_names_platform_python_and_coverage() -> None:
-    """A recording's file name identifies what produced it."""
+    """A recording's file name identifies what produced it, and its campaign if any."""
     assert "linux-cpython3.12.4-coverage7.17.3.json" == record_name(ENV)
+    assert "linux-cpython3.12.4-coverage7.17.3-soak.json" == record_name(ENV, "soak")
+
+
+def test_to_json_records_versions_statistics_and_the_lock(
+    groups: list[GroupResult], tmp_path: Path
+) -> None:
+    """Every distribution, each row's libraries, its interval and bound, and the lock digest."""
+    lock = tmp_path / "examples.txt"
+    lock.write_text("joblib==1.6.0\n")
+    groups[0].libraries = {"joblib": "1.6.0", "cloudpickle": "3.1.3"}
+    document = to_json(groups, ENV, repeat=2, created=CREATED, label="soak", lock=lock)
+    assert [] == _errors(document)
+    assert {"joblib": "1.6.0", "cloudpickle": "3.1.3", "coverage": "7.17.3"} == document[
+        "distributions"
+    ]
+    digest = hashlib.sha256(b"joblib==1.6.0\n").hexdigest()
+    assert {"file": "examples.txt", "sha256": digest} == document["lock"]
+    assert "soak" == document["label"]
+    good, bad, skipped = document["results"]
+    assert {"joblib": "1.6.0", "cloudpickle": "3.1.3"} == good["libraries"]
+    # 2/2 measured: the Wilson interval and the exact one-sided bound 1 - 0.05 ** (1 / 2).
+    assert [0.3424, 1.0] == good["interval"]
+    assert (0, 0.7764) == (good["contrary"], good["contrary_upper_bound"])
+    assert "0 losses in 2 runs (loss rate < 78%, 95%)" == good["explanation"]
+    assert (3, None) == (bad["contrary"], bad["contrary_upper_bound"])
+    assert (None, None, {}) == (skipped["interval"], skipped["contrary"], skipped["libraries"])
+
+
+def test_write_json_replaces_the_file_in_one_step(tmp_path: Path) -> None:
+    """The document appears whole or not at all, and no temporary file is left beside it."""
+    path = tmp_path / "r.json"
+    path.write_text("old")
+    write_json({"a": 1}, path)
+    assert {"a": 1} == json.loads(path.read_text())
+    assert ["r.json"] == [p.name for p in tmp_path.iterdir()]
 
 
 def test_document_record_name_matches_the_name_it_was_recorded_under(
@@ -218,7 +258,15 @@ def test_text_table_has_a_row_per_group(groups: list[GroupResult]) -> None:
     assert {"-", " "} == set(lines[3])
     rows = [_cells(header, line) for line in lines[4:]]
     assert [
-        ["good", "fork", "measured", "2/2", "100%", "ok", ""],
+        [
+            "good",
+            "fork",
+            "measured",
+            "2/2",
+            "100%",
+            "ok",
+            "0 losses in 2 runs (loss rate < 78%, 95%)",
+        ],
         [
             "bad",
             "spawn",
@@ -226,7 +274,10 @@ def test_text_table_has_a_row_per_group(groups: list[GroupResult]) -> None:
             "0/4",
             "0%",
             "MISMATCH",
-            "1 partial, 1 timeout, 1 crashed, 1 unreadable data file(s), 2 straggler(s) killed",
+            (
+                "3 of 4 runs not lost, 1 partial, 1 timeout, 1 crashed, "
+                "1 unreadable data file(s), 2 straggler(s) killed"
+            ),
         ],
         ["good", "none", "-", "", "", "skipped", "needs Python >=3.13"],
     ] == rows

@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import importlib
 import os
+import re
 import signal
 import sys
 import threading
@@ -37,7 +38,7 @@ from mpcov.report import record_name, text_table, to_json, verdict, write_json
 #: Exit status when at least one result contradicts its expectation.
 EXIT_MISMATCH = EXIT_FOUND
 #: Modules that each provide one subcommand (see the module docstring).
-SUBCOMMANDS: tuple[str, ...] = ("mpcov.check_cli",)
+SUBCOMMANDS: tuple[str, ...] = ("mpcov.check.cli", "mpcov.compare", "mpcov.doctor")
 
 _DESCRIPTION = """\
 Run example scripts under real coverage.py and report which of their child-process
@@ -83,6 +84,14 @@ def _positive_float(text: str) -> float:
     if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"must be a finite number more than 0, not {value}")
     return value
+
+
+def _label(text: str) -> str:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: use lower-case letters, digits, - and _ (it becomes part of a file name)"
+        )
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -162,6 +171,21 @@ def build_parser() -> argparse.ArgumentParser:
             "also write the JSON report into DIR, named for this platform, Python and "
             "coverage version (how docs/results/data is filled)"
         ),
+    )
+    v.add_argument(
+        "--label",
+        type=_label,
+        metavar="NAME",
+        help=(
+            "name this campaign in the report and in the --record file name "
+            "(e.g. soak: linux-cpython3.11.7-coverage7.17.5-soak.json)"
+        ),
+    )
+    v.add_argument(
+        "--lock",
+        type=Path,
+        metavar="FILE",
+        help="the constraints file this environment was installed from; its digest is recorded",
     )
     v.add_argument(
         "--keep",
@@ -258,6 +282,8 @@ def run_verify(args: argparse.Namespace) -> int:
         examples = _load(args.paths)
     except HeaderError as exc:
         return _error(str(exc))
+    if args.lock is not None and not args.lock.is_file():
+        return _error(f"--lock {args.lock}: no such file")
     runner = Runner(timeout=args.timeout, keep=args.keep)
     env = Environment.current()
     # Settings of examples that will not run here (e.g. a `patch` value this coverage.py
@@ -311,7 +337,7 @@ def run_verify(args: argparse.Namespace) -> int:
     print(text_table(groups, env, repeat=args.repeat, racy_repeat=args.racy_repeat))
     targets = [args.json_path] if args.json_path is not None else []
     if args.record is not None:
-        targets.append(args.record / record_name(env))
+        targets.append(args.record / record_name(env, args.label))
     if targets:
         document = to_json(
             groups,
@@ -320,6 +346,8 @@ def run_verify(args: argparse.Namespace) -> int:
             racy_repeat=args.racy_repeat,
             jobs=args.jobs,
             root=Path.cwd(),
+            label=args.label,
+            lock=args.lock,
         )
         for target in targets:
             write_json(document, target)
@@ -328,7 +356,7 @@ def run_verify(args: argparse.Namespace) -> int:
     for group in mismatches:
         print(
             f"\nMISMATCH {group.example.name} [{group.label}]: expected {group.expect}, "
-            f"got {_outcomes(group)}",
+            f"got {_outcomes(group)}: {group.explanation}",
             file=sys.stderr,
         )
         failed = next((r for r in group.runs if r.stderr_tail), None)

@@ -11,7 +11,6 @@ recorded as what it is instead of aborting the combine.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import multiprocessing
 import os
 import platform
@@ -23,7 +22,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,8 +30,12 @@ from typing import IO, Callable, Literal
 
 import coverage
 from coverage.exceptions import CoverageException
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
-from mpcov.header import NO_START_METHOD, Example
+from mpcov.header import NO_START_METHOD, Example, Expected
+from mpcov.stats import percent, wilson_interval, zero_events_upper_bound
+from mpcov.versions import closure, installed_distributions
 
 #: How a run ended, before looking at coverage data.
 Status = Literal["ok", "timeout", "crashed"]
@@ -46,6 +49,11 @@ DEFAULT_TIMEOUT = 60.0
 STRAGGLER_GRACE = 2.0
 #: How much of stderr a failed run keeps.
 STDERR_TAIL_LINES = 15
+#: A racy row with at least this many runs must show both outcomes to agree with its
+#: header; with fewer, a one-sided result cannot be told from bad luck.
+RACY_MIN_RUNS = 20
+#: How much of a run's output is searched for the texts a header expects (head and tail).
+OUTPUT_SEARCH_BYTES = 2 * 1024 * 1024
 
 _NOTABLE = re.compile(r"(Error|Warning|Traceback|Exception|malformed|Couldn't)", re.IGNORECASE)
 _POSIX = os.name == "posix"
@@ -73,8 +81,9 @@ class RunResult:
     measurement: Measurement
     exit_code: int | None
     duration: float
-    measured_lines: tuple[int, ...]
-    missed_lines: tuple[int, ...]
+    #: Marked lines as ``FILE:LINE`` (see :attr:`mpcov.header.Example.markers`).
+    measured_lines: tuple[str, ...]
+    missed_lines: tuple[str, ...]
     data_files: tuple[DataFileInfo, ...]
     #: Processes still in the run's process group after the grace period, then killed.
     stragglers: int
@@ -95,12 +104,14 @@ class GroupResult:
 
     example: Example
     label: str
-    #: ``measured``, ``lost`` or ``racy``; ``None`` when skipped.
+    #: ``measured``, ``partial``, ``lost`` or ``racy``; ``None`` when skipped.
     expect: str | None
     skip_reason: str | None = None
     runs: list[RunResult] = field(default_factory=list)
     #: How many runs were asked for.
     planned: int = 0
+    #: The versions of the example's required distributions, followed through theirs.
+    libraries: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def measured(self) -> int:
@@ -117,21 +128,74 @@ class GroupResult:
         return sum(1 for r in self.runs if r.outcome == outcome)
 
     @property
+    def interval(self) -> tuple[float, float] | None:
+        """The 95% Wilson interval of :attr:`rate`; ``None`` without runs."""
+        return wilson_interval(self.measured, len(self.runs)) if self.runs else None
+
+    @property
+    def contrary(self) -> int | None:
+        """Runs that contradict a deterministic expectation; ``None`` for racy or skipped rows."""
+        if self.expect in ("measured", "partial", "lost"):
+            return sum(1 for r in self.runs if r.outcome != self.expect)
+        return None
+
+    @property
+    def contrary_upper_bound(self) -> float | None:
+        """With no contrary run, the one-sided 95% upper bound on the contrary rate."""
+        if self.contrary == 0 and self.runs:
+            return zero_events_upper_bound(len(self.runs))
+        return None
+
+    @property
+    def raced(self) -> bool:
+        """Whether the runs show both outcomes: some measured everything, some did not."""
+        finished = [r for r in self.runs if r.status == "ok"]
+        return any(r.measurement == "measured" for r in finished) and any(
+            r.measurement != "measured" for r in finished
+        )
+
+    @property
     def matches(self) -> bool | None:
-        """Whether the runs agree with the expectation; ``None`` when skipped."""
+        """Whether the runs agree with the expectation; ``None`` when skipped.
+
+        A racy row agrees when nothing crashed and, once it has :data:`RACY_MIN_RUNS`
+        runs or more, when both outcomes occurred: a race that never shows in that many
+        runs is a claim the runs contradict.
+        """
         if self.expect is None:
             return None
         for run in self.runs:
             if run.status == "crashed" or (run.status == "timeout" and not self.example.may_hang):
                 return False
         finished = [r for r in self.runs if r.status == "ok"]
+        if self.expect == "racy":
+            return len(self.runs) < RACY_MIN_RUNS or self.raced
+        if self.expect == "measured" and len(finished) != len(self.runs):
+            return False
+        return all(r.measurement == self.expect for r in finished)
+
+    @property
+    def explanation(self) -> str:
+        """Why the row agrees or not, in a few words (for reports)."""
+        if self.expect is None:
+            return f"skipped: {self.skip_reason}"
+        runs = len(self.runs)
+        if self.expect == "racy":
+            if not self.raced and runs >= RACY_MIN_RUNS:
+                return f"never raced in {runs} runs ({self.measured}/{runs} measured)"
+            if not self.raced:
+                return f"too few runs to show a race ({runs} < {RACY_MIN_RUNS})"
+            low, high = self.interval or (0.0, 0.0)
+            return f"{self.measured}/{runs} measured, 95% interval {percent(low)}-{percent(high)}"
+        contrary = self.contrary or 0
+        if contrary:
+            return f"{contrary} of {runs} runs not {self.expect}"
+        bound = percent(self.contrary_upper_bound or 1.0)
         if self.expect == "measured":
-            return len(finished) == len(self.runs) and all(
-                r.measurement == "measured" for r in finished
-            )
+            return f"0 losses in {runs} runs (loss rate < {bound}, 95%)"
         if self.expect == "lost":
-            return all(r.measurement == "lost" for r in finished)
-        return True  # racy: any mix is a legitimate result; the rate is the finding
+            return f"measured in 0 of {runs} runs (rate < {bound}, 95%)"
+        return f"partial in all {runs} runs (other outcomes < {bound}, 95%)"
 
 
 @dataclass(frozen=True)
@@ -147,10 +211,12 @@ class Environment:
     machine: str
     start_methods: tuple[str, ...]
     cpus: int
+    #: Canonical distribution name -> version of everything installed.
+    libraries: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def current(cls) -> Environment:
-        """Describe this interpreter and machine."""
+        """Describe this interpreter, its installed distributions and this machine."""
         return cls(
             python_version=platform.python_version(),
             implementation=platform.python_implementation(),
@@ -161,6 +227,17 @@ class Environment:
             machine=platform.machine(),
             start_methods=tuple(multiprocessing.get_all_start_methods()),
             cpus=os.cpu_count() or 1,
+            libraries=installed_distributions(),
+        )
+
+    def expected(self, example: Example, label: str) -> Expected:
+        """What ``example`` is expected to do under ``label`` here."""
+        return example.expected(
+            label,
+            python=self.python_version,
+            coverage=self.coverage_version,
+            platform=self.sys_platform,
+            libraries=self.libraries,
         )
 
 
@@ -250,14 +327,26 @@ def _data_file_name(example: Example) -> str:
 
 
 def read_data(
-    directory: Path, basename: str, script: Path
-) -> tuple[set[int], tuple[DataFileInfo, ...]]:
-    """Union the lines of ``script`` over every readable data file in ``directory``."""
-    lines: set[int] = set()
+    directory: Path, basename: str, files: Sequence[Path], *, combined_only: bool = False
+) -> tuple[dict[Path, set[int]], tuple[DataFileInfo, ...]]:
+    """Union the measured lines of each of ``files`` over the data files in ``directory``.
+
+    Args:
+        directory: Where the data files are.
+        basename: The data file's name (``.coverage``); parallel files add a suffix.
+        files: The source files whose lines are wanted.
+        combined_only: Read only ``basename`` itself, not the parallel files.
+
+    Returns:
+        The measured lines per file (resolved paths), and what was found of each data file.
+    """
+    wanted = {f.resolve(): f.resolve() for f in files}
+    lines: dict[Path, set[int]] = {f: set() for f in wanted}
     infos: list[DataFileInfo] = []
-    target = script.resolve()
     for path in sorted(directory.glob(f"{basename}*")):
         if path.name != basename and not path.name.startswith(basename + "."):
+            continue
+        if combined_only and path.name != basename:
             continue
         # Size first: coverage would silently turn an empty file into an empty database.
         size = path.stat().st_size
@@ -267,8 +356,9 @@ def read_data(
             data = coverage.CoverageData(basename=str(path))
             data.read()
             for measured in data.measured_files():
-                if Path(measured).resolve() == target:
-                    lines.update(data.lines(measured) or ())
+                target = wanted.get(Path(measured).resolve())
+                if target is not None:
+                    lines[target].update(data.lines(measured) or ())
             error = None
         except (CoverageException, OSError) as exc:
             error = str(exc).replace(str(directory) + os.sep, "")
@@ -312,10 +402,10 @@ class Runner:
         self._lock = threading.Lock()
         self._stopping = False
 
-    def _command(self, example: Example, script: Path, label: str) -> list[str]:
+    def _command(self, template: Sequence[str], script: Path, label: str) -> list[str]:
         values = {"{python}": self.python, "{script}": script.name, "{method}": label}
         cmd = []
-        for arg in example.command:
+        for arg in template:
             if arg == "{method}" and label == NO_START_METHOD:
                 continue
             for key, value in values.items():
@@ -406,9 +496,22 @@ class Runner:
                 raise PreflightError(f"coverage.py rejected the settings: {reason}")
             return tuple(line for line in _notable(stderr) if "Warning" in line)
 
-    def run(self, example: Example, label: str, index: int = 0) -> RunResult:
-        """Run ``example`` once under start method ``label`` and judge its child lines."""
+    def run(
+        self, example: Example, label: str, index: int = 0, expected: Expected | None = None
+    ) -> RunResult:
+        """Run ``example`` once under start method ``label`` and judge its child lines.
+
+        Args:
+            example: The parsed example.
+            label: The start method, or ``none``.
+            index: The run's number within its row (names a kept folder).
+            expected: What the header expects here (exit code, output); by default
+                worked out for the current environment.
+        """
+        if expected is None:
+            expected = Environment.current().expected(example, label)
         timeout = self.timeout or example.timeout or DEFAULT_TIMEOUT
+        commands = [example.command, *example.then]
         with self._workdir(example, f"{label}-{index}") as cwd, _scratch_dir() as scratch:
             script = cwd / example.path.name
             shutil.copyfile(example.path, script)
@@ -416,33 +519,60 @@ class Runner:
                 (cwd / name).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(example.path.parent / name, cwd / name)
             status: Status = "ok"
-            with tempfile.TemporaryFile() as err:
+            returncode: int | None = None
+            stragglers = 0
+            number, last = 0, False
+            with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as out:
                 started = time.monotonic()
-                proc = self._spawn(self._command(example, script, label), cwd, err, scratch=scratch)
-                try:
-                    try:
-                        proc.wait(timeout=timeout)
-                    except subprocess.TimeoutExpired:
+                for number, template in enumerate(commands):
+                    left = timeout - (time.monotonic() - started)
+                    if left <= 0:
                         status = "timeout"
-                        _kill_group(proc)
-                        proc.wait()
-                    duration = time.monotonic() - started
-                    stragglers = _reap_stragglers(proc.pid, self.straggler_grace)
-                finally:
-                    with self._lock:
-                        self._live.discard(proc)
+                        break
+                    cmd = self._command(template, script, label)
+                    proc = self._spawn(cmd, cwd, err, stdout=out, scratch=scratch)
+                    try:
+                        try:
+                            proc.wait(timeout=left)
+                        except subprocess.TimeoutExpired:
+                            status = "timeout"
+                            _kill_group(proc)
+                            proc.wait()
+                        stragglers += _reap_stragglers(proc.pid, self.straggler_grace)
+                    finally:
+                        with self._lock:
+                            self._live.discard(proc)
+                    returncode = proc.returncode
+                    last = number == len(commands) - 1
+                    if status != "ok" or (not last and returncode != 0):
+                        break
+                duration = time.monotonic() - started
                 err.seek(0)
                 stderr = err.read().decode(errors="replace")
-            if status == "ok" and proc.returncode != example.exit_code:
+                output = _searchable(out) + stderr if expected.output else ""
+            problems = list(_notable(stderr))
+            if status == "ok" and (not last or returncode != expected.exit_code):
                 status = "crashed"
-            lines, infos = read_data(cwd, _data_file_name(example), script)
-        wanted = example.child_lines
-        measured = tuple(n for n in wanted if n in lines)
-        missed = tuple(n for n in wanted if n not in lines)
+                which = "the command" if number == 0 else f"then[{number - 1}]"
+                wanted = expected.exit_code if last else 0
+                problems.insert(0, f"{which} exited with {returncode}, expected {wanted}")
+            for text in expected.output:
+                if status == "ok" and text not in output:
+                    status = "crashed"
+                    problems.insert(0, f"the output does not contain {text!r}")
+            markers = [(m, *_split_marker(m)) for m in example.markers]
+            sources = {name: (cwd / name).resolve() for _, name, _ in markers}
+            lines, infos = read_data(
+                cwd,
+                _data_file_name(example),
+                list(sources.values()),
+                combined_only=example.data == "combined",
+            )
+        measured = tuple(m for m, name, n in markers if n in lines[sources[name]])
+        missed = tuple(m for m, _, _ in markers if m not in measured)
         measurement: Measurement = (
             "measured" if not missed else "lost" if not measured else "partial"
         )
-        problems = list(_notable(stderr))
         problems.extend(f"{i.name}: {i.error}" for i in infos if i.error)
         if stragglers:
             problems.append(f"{stragglers} process(es) still running after the script exited")
@@ -452,7 +582,7 @@ class Runner:
         return RunResult(
             status=status,
             measurement=measurement,
-            exit_code=proc.returncode if status != "timeout" else None,
+            exit_code=returncode if status != "timeout" else None,
             duration=round(duration, 3),
             measured_lines=measured,
             missed_lines=missed,
@@ -463,6 +593,22 @@ class Runner:
         )
 
 
+def _split_marker(marker: str) -> tuple[str, int]:
+    name, _, line = marker.rpartition(":")
+    return name, int(line)
+
+
+def _searchable(stream: IO[bytes]) -> str:
+    """A run's stdout for searching: all of it, or its head and tail when it is huge."""
+    size = stream.seek(0, os.SEEK_END)
+    stream.seek(0)
+    if size <= 2 * OUTPUT_SEARCH_BYTES:
+        return stream.read().decode(errors="replace")
+    head = stream.read(OUTPUT_SEARCH_BYTES)
+    stream.seek(size - OUTPUT_SEARCH_BYTES)
+    return (head + b"\n" + stream.read()).decode(errors="replace")
+
+
 def skip_reason(example: Example, label: str, env: Environment) -> str | None:
     """Why ``example`` cannot run under ``label`` here, or ``None`` when it can."""
     if example.platforms is not None and not env.sys_platform.startswith(example.platforms):
@@ -471,24 +617,16 @@ def skip_reason(example: Example, label: str, env: Environment) -> str | None:
         return f"needs Python {example.requires_python}"
     if example.requires_coverage and env.coverage_version not in example.requires_coverage:
         return f"needs coverage {example.requires_coverage}"
-    for module in example.requires:
-        try:
-            found = importlib.util.find_spec(module) is not None
-        except ImportError:  # a dotted name whose parent package is missing
-            found = False
-        if not found:
-            return f"needs {module}, which is not installed"
+    for text in example.requires:
+        requirement = Requirement(text)
+        version = env.libraries.get(canonicalize_name(requirement.name))
+        if version is None:
+            return f"needs {requirement.name}, which is not installed"
+        if requirement.specifier and not requirement.specifier.contains(version, prereleases=True):
+            return f"needs {requirement}, found {version}"
     if label != NO_START_METHOD and label not in env.start_methods:
         return f"start method {label!r} is not available on {env.sys_platform}"
-    expectation = example.expectation(
-        label,
-        python=env.python_version,
-        coverage=env.coverage_version,
-        platform=env.sys_platform,
-    )
-    if expectation.startswith("skip: "):
-        return expectation[len("skip: ") :]
-    return None
+    return env.expected(example, label).skip
 
 
 Progress = Callable[[GroupResult, RunResult, int, int], None]
@@ -525,23 +663,27 @@ def verify(
     wanted = set(labels) if labels is not None else None
     groups: list[GroupResult] = []
     tasks: list[tuple[GroupResult, int]] = []
+    wanted_of: dict[int, Expected] = {}
     for example in examples:
         for label in example.labels:
             if wanted is not None and label != NO_START_METHOD and label not in wanted:
                 continue
+            libraries = closure(example.requirement_names, env.libraries)
             reason = skip_reason(example, label, env)
             if reason is not None:
-                groups.append(GroupResult(example, label, expect=None, skip_reason=reason))
+                groups.append(
+                    GroupResult(
+                        example, label, expect=None, skip_reason=reason, libraries=libraries
+                    )
+                )
                 continue
-            expect = example.expectation(
-                label,
-                python=env.python_version,
-                coverage=env.coverage_version,
-                platform=env.sys_platform,
+            expected = env.expected(example, label)
+            planned = racy_repeat if expected.outcome == "racy" and racy_repeat else repeat
+            group = GroupResult(
+                example, label, expect=expected.outcome, planned=planned, libraries=libraries
             )
-            planned = racy_repeat if expect == "racy" and racy_repeat else repeat
-            group = GroupResult(example, label, expect=expect, planned=planned)
             groups.append(group)
+            wanted_of[id(group)] = expected
             tasks.extend((group, i) for i in range(planned))
 
     total = len(tasks)
@@ -551,7 +693,9 @@ def verify(
     pending: dict[Future[RunResult], tuple[GroupResult, int]] = {}
     try:
         for group, index in tasks:
-            future = pool.submit(runner.run, group.example, group.label, index)
+            future = pool.submit(
+                runner.run, group.example, group.label, index, wanted_of[id(group)]
+            )
             pending[future] = (group, index)
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)

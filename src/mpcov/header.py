@@ -8,8 +8,10 @@ An example's module docstring has three parts:
    ``[tool.coverage.*]`` tables a user would paste into ``pyproject.toml``, and
    one ``[tool.mpcov]`` table with the expected outcome.
 
-Lines of the script that run in a child process and must be measured carry the
-marker comment ``# mpcov: child``.
+Lines that run in a child process and must be measured carry the marker comment
+``# mpcov: child``, in the script or in a Python file it lists in ``files``. A
+marker must sit on a line that coverage.py counts as executable (its own parser
+decides), so that "lost" can never be claimed of a line that could not be measured.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -34,9 +38,13 @@ else:  # pragma: no cover - exercised on the 3.9/3.10 matrix
 START_METHODS: tuple[str, ...] = ("fork", "forkserver", "spawn")
 #: The label of the single run of an example that starts no multiprocessing children.
 NO_START_METHOD = "none"
-#: Outcomes an example can declare.
-Expectation = Literal["measured", "lost", "racy"]
-EXPECTATIONS: tuple[str, ...] = ("measured", "lost", "racy")
+#: Outcomes an example can declare: every marked line measured in every run, none in
+#: any run, some but not all in every run (``partial``), or a mix across runs (``racy``).
+Expectation = Literal["measured", "partial", "lost", "racy"]
+EXPECTATIONS: tuple[str, ...] = ("measured", "partial", "lost", "racy")
+#: Which data files a run is judged by: every one in the run's folder, or only the
+#: combined file (what a runner such as pytest-cov combined and reported).
+DATA_CHOICES: tuple[str, ...] = ("all", "combined")
 #: The comment that marks a line which runs in a child and must be measured.
 CHILD_MARKER = "# mpcov: child"
 
@@ -55,6 +63,9 @@ _MPCOV_KEYS = frozenset(
         "exit-code",
         "when",
         "command",
+        "then",
+        "output",
+        "data",
         "files",
     }
 )
@@ -68,7 +79,9 @@ DEFAULT_COMMAND: tuple[str, ...] = (
     "{script}",
     "{method}",
 )
-_WHEN_KEYS = frozenset({"python", "coverage", "platforms", "expect", "skip"})
+_WHEN_KEYS = frozenset(
+    {"python", "coverage", "libraries", "platforms", "expect", "skip", "exit-code", "output"}
+)
 
 
 class HeaderError(ValueError):
@@ -87,6 +100,38 @@ class Override:
     platforms: tuple[str, ...] | None
     expect: Mapping[str, Expectation]
     skip: Mapping[str, str]
+    #: Distribution name (canonical) -> versions; a library that is not installed fails.
+    libraries: Mapping[str, SpecifierSet] = field(default_factory=dict)
+    exit_code: int | None = None
+    output: tuple[str, ...] | None = None
+
+    def applies(
+        self, *, python: str, coverage: str, platform: str, libraries: Mapping[str, str]
+    ) -> bool:
+        """Whether every condition of this entry holds in the given environment."""
+        if self.python is not None and python not in self.python:
+            return False
+        if self.coverage is not None and coverage not in self.coverage:
+            return False
+        if self.platforms is not None and not platform.startswith(self.platforms):
+            return False
+        for name, spec in self.libraries.items():
+            version = libraries.get(name)
+            if version is None or not spec.contains(version, prereleases=True):
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What one label of an example is expected to do in one environment."""
+
+    #: ``measured``, ``partial``, ``lost`` or ``racy``; ``None`` when skipped.
+    outcome: Expectation | None
+    skip: str | None
+    exit_code: int
+    #: Texts that must appear in the run's output (stdout and stderr of every command).
+    output: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -101,7 +146,7 @@ class Example:
     settings_toml: str
     #: The ``[tool.coverage]`` tables, parsed.
     coverage_settings: Mapping[str, Any]
-    #: 1-based line numbers marked ``# mpcov: child``.
+    #: 1-based line numbers of the script marked ``# mpcov: child``.
     child_lines: tuple[int, ...]
     #: Start methods to run under; empty for scripts that start no multiprocessing children.
     start_methods: tuple[str, ...]
@@ -109,6 +154,7 @@ class Example:
     skip: Mapping[str, str] = field(default_factory=dict)
     requires_python: SpecifierSet | None = None
     requires_coverage: SpecifierSet | None = None
+    #: PEP 508 requirements (distribution names, optional versions) the example needs.
     requires: tuple[str, ...] = ()
     platforms: tuple[str, ...] | None = None
     timeout: float | None = None
@@ -118,8 +164,17 @@ class Example:
     #: The run's command line; ``{python}``, ``{script}`` and ``{method}`` are filled in
     #: (an argument that is exactly ``{method}`` is dropped for ``none``).
     command: tuple[str, ...] = DEFAULT_COMMAND
+    #: Commands run after ``command`` in the same folder (e.g. ``coverage combine``);
+    #: ``exit_code`` is that of the last command, every earlier one must exit 0.
+    then: tuple[tuple[str, ...], ...] = ()
+    #: Texts every run's output must contain (a crash message that is the finding).
+    output: tuple[str, ...] = ()
+    #: ``all`` data files in the run folder, or only the ``combined`` one.
+    data: str = "all"
     #: Files beside the example (relative paths) copied into each run's directory.
     files: tuple[str, ...] = ()
+    #: Marked lines in the Python files of ``files``: relative path -> line numbers.
+    file_child_lines: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     #: SHA-256 of the docstring and of the child-line numbers: changes when what is
     #: claimed about the example changes, so recorded results can be found stale.
     header_sha256: str = ""
@@ -129,31 +184,70 @@ class Example:
         """The run labels: start methods, or ``("none",)`` for non-multiprocessing scripts."""
         return self.start_methods or (NO_START_METHOD,)
 
-    def expectation(
-        self, label: str, *, python: str, coverage: str, platform: str
-    ) -> Expectation | str:
-        """Return the expected outcome for ``label``, or ``"skip: <reason>"``.
+    @property
+    def markers(self) -> tuple[str, ...]:
+        """Every marked line as ``FILE:LINE``: the script's first, then those in ``files``."""
+        own = tuple(f"{self.path.name}:{n}" for n in self.child_lines)
+        others = tuple(
+            f"{name}:{n}" for name, lines in self.file_child_lines.items() for n in lines
+        )
+        return own + others
+
+    @property
+    def requirement_names(self) -> tuple[str, ...]:
+        """The canonical distribution names of ``requires``."""
+        return tuple(canonicalize_name(Requirement(r).name) for r in self.requires)
+
+    def expected(
+        self,
+        label: str,
+        *,
+        python: str,
+        coverage: str,
+        platform: str,
+        libraries: Mapping[str, str] | None = None,
+    ) -> Expected:
+        """What ``label`` is expected to do where these versions are installed.
 
         ``[[tool.mpcov.when]]`` entries are applied in order; the last match wins.
+        ``libraries`` maps canonical distribution names to installed versions.
         """
         expect: Expectation | None = self.expect.get(label)
         skip: str | None = self.skip.get(label)
+        exit_code, output = self.exit_code, self.output
         for override in self.when:
-            if override.python is not None and python not in override.python:
-                continue
-            if override.coverage is not None and coverage not in override.coverage:
-                continue
-            if override.platforms is not None and not platform.startswith(override.platforms):
+            if not override.applies(
+                python=python, coverage=coverage, platform=platform, libraries=libraries or {}
+            ):
                 continue
             if label in override.expect:
                 expect, skip = override.expect[label], None
             if label in override.skip:
                 skip = override.skip[label]
+            if override.exit_code is not None:
+                exit_code = override.exit_code
+            if override.output is not None:
+                output = override.output
         if skip is not None:
-            return f"skip: {skip}"
+            return Expected(None, skip, exit_code, output)
         if expect is None:  # pragma: no cover - parse() guarantees a value per label
             raise HeaderError(f"{self.path}: no expectation for {label!r}")
-        return expect
+        return Expected(expect, None, exit_code, output)
+
+    def expectation(
+        self,
+        label: str,
+        *,
+        python: str,
+        coverage: str,
+        platform: str,
+        libraries: Mapping[str, str] | None = None,
+    ) -> Expectation | str:
+        """The expected outcome for ``label``, or ``"skip: <reason>"`` (see :meth:`expected`)."""
+        found = self.expected(
+            label, python=python, coverage=coverage, platform=platform, libraries=libraries
+        )
+        return f"skip: {found.skip}" if found.outcome is None else found.outcome
 
 
 def split_docstring(doc: str) -> tuple[str, str, str]:
@@ -216,6 +310,93 @@ def _child_lines(source: str) -> tuple[int, ...]:
         for number, line in enumerate(source.splitlines(), start=1)
         if line.rstrip().endswith(CHILD_MARKER)
     )
+
+
+def _exclusions(coverage_settings: Mapping[str, Any]) -> str:
+    """The exclusion regex coverage.py would use with these settings (``[report]``)."""
+    from coverage.config import DEFAULT_EXCLUDE
+
+    report = coverage_settings.get("report", {})
+    report = report if isinstance(report, dict) else {}
+    patterns = list(report.get("exclude_lines", DEFAULT_EXCLUDE))
+    patterns.extend(report.get("exclude_also", []))
+    return "|".join(f"(?:{p})" for p in patterns if isinstance(p, str))
+
+
+def executable_lines(source: str, filename: str, exclude: str | None = None) -> set[int]:
+    """The lines coverage.py's own parser counts as statements that can be measured.
+
+    A comment, a docstring, a continuation line of a longer statement, code the
+    compiler drops (``if False:``) or an excluded line is not among them.
+
+    Raises:
+        HeaderError: coverage.py cannot parse the source.
+    """
+    from coverage.exceptions import CoverageException
+    from coverage.parser import PythonParser
+
+    parser = PythonParser(text=source, filename=filename, exclude=exclude or None)
+    try:
+        parser.parse_source()
+    except CoverageException as exc:
+        raise HeaderError(f"coverage.py cannot parse {filename}: {exc}") from None
+    return set(parser.statements)
+
+
+def _check_markers(
+    source: str, filename: str, lines: tuple[int, ...], coverage_settings: Mapping[str, Any]
+) -> None:
+    runnable = executable_lines(source, filename, _exclusions(coverage_settings))
+    for number in lines:
+        if number not in runnable:
+            raise HeaderError(
+                f"{filename}:{number}: the {CHILD_MARKER!r} marker is on a line coverage.py "
+                "does not count as executable (a comment, docstring, continuation line, "
+                "excluded or dropped code), so it could never be measured"
+            )
+
+
+def _requirements(value: object) -> tuple[str, ...]:
+    requires = _str_list(value, "requires")
+    for text in requires:
+        try:
+            Requirement(text)
+        except InvalidRequirement as exc:
+            raise HeaderError(
+                f"requires: {text!r} is not a requirement like 'joblib' or 'joblib>=1.4': {exc}"
+            ) from None
+    return requires
+
+
+def _libraries(value: object, where: str) -> dict[str, SpecifierSet]:
+    if not isinstance(value, dict) or not value:
+        raise HeaderError(f"{where} must be a table like {{ cloudpickle = '>=3.1.3' }}")
+    out: dict[str, SpecifierSet] = {}
+    for name, spec in value.items():
+        parsed = _specifier(spec, f"{where}.{name}")
+        assert parsed is not None  # _specifier returns None only for None
+        out[canonicalize_name(name)] = parsed
+    return out
+
+
+def _exit_code(value: object, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise HeaderError(f"{where} must be an integer")
+    return value
+
+
+def _output(value: object, where: str) -> tuple[str, ...]:
+    texts = (value,) if isinstance(value, str) else _str_list(value, where)
+    if not all(texts):
+        raise HeaderError(f"{where} must not contain an empty text")
+    return tuple(texts)
+
+
+def _command(value: object, where: str) -> tuple[str, ...]:
+    command = _str_list(value, where)
+    if not command or command[0] != "{python}":
+        raise HeaderError(f"{where} must start with '{{python}}' (the interpreter under test)")
+    return command
 
 
 def parse(path: Path) -> Example:
@@ -289,8 +470,6 @@ def _build(
         raise HeaderError(f"expect has no outcome (and skip no reason) for {missing[0]!r}")
 
     child_lines = _child_lines(source)
-    if not child_lines:
-        raise HeaderError(f"no line is marked {CHILD_MARKER!r}")
 
     when: list[Override] = []
     for index, entry in enumerate(meta.get("when", [])):
@@ -315,6 +494,17 @@ def _build(
                     else {}
                 ),
                 skip=_skip_table(entry.get("skip", {}), labels, f"{where}.skip"),
+                libraries=(
+                    _libraries(entry["libraries"], f"{where}.libraries")
+                    if "libraries" in entry
+                    else {}
+                ),
+                exit_code=(
+                    _exit_code(entry["exit-code"], f"{where}.exit-code")
+                    if "exit-code" in entry
+                    else None
+                ),
+                output=_output(entry["output"], f"{where}.output") if "output" in entry else None,
             )
         )
 
@@ -326,23 +516,46 @@ def _build(
     may_hang = meta.get("may-hang", False)
     if not isinstance(may_hang, bool):
         raise HeaderError("may-hang must be true or false")
-    exit_code = meta.get("exit-code", 0)
-    if isinstance(exit_code, bool) or not isinstance(exit_code, int):
-        raise HeaderError("exit-code must be an integer")
+    exit_code = _exit_code(meta.get("exit-code", 0), "exit-code")
 
-    command = _str_list(meta.get("command", list(DEFAULT_COMMAND)), "command")
-    if not command or command[0] != "{python}":
-        raise HeaderError("command must start with '{python}' (the interpreter under test)")
+    command = _command(meta.get("command", list(DEFAULT_COMMAND)), "command")
+    then_value = meta.get("then", [])
+    if not isinstance(then_value, list):
+        raise HeaderError("then must be a list of commands (each a list of strings)")
+    then = tuple(_command(c, f"then[{i}]") for i, c in enumerate(then_value))
+    output = _output(meta["output"], "output") if "output" in meta else ()
+    judged = meta.get("data", "all")
+    if judged not in DATA_CHOICES:
+        raise HeaderError(f"data is {judged!r}; use one of {', '.join(DATA_CHOICES)}")
+
+    _check_markers(source, path.name, child_lines, coverage_settings)
     files = _str_list(meta.get("files", []), "files")
+    file_child_lines: dict[str, tuple[int, ...]] = {}
+    companions: list[str] = []
     for name in files:
         if Path(name).is_absolute() or ".." in Path(name).parts:
             raise HeaderError(f"files: {name!r} must be a relative path inside the examples")
-        if not (path.parent / name).is_file():
+        companion = path.parent / name
+        if not companion.is_file():
             raise HeaderError(f"files: {name!r} does not exist beside the example")
+        if companion.suffix == ".py":
+            text = companion.read_text(encoding="utf-8")
+            marked = _child_lines(text)
+            if marked:
+                _check_markers(text, name, marked, coverage_settings)
+                file_child_lines[name] = marked
+                companions.append(text)
+
+    if not child_lines and not file_child_lines:
+        raise HeaderError(f"no line is marked {CHILD_MARKER!r}")
 
     digest = hashlib.sha256()
     digest.update(doc.encode())
     digest.update(repr(child_lines).encode())
+    # A companion's marked lines are part of the claim, so its text is too.
+    for name, text in zip(file_child_lines, companions):
+        digest.update(name.encode())
+        digest.update(text.encode())
     return Example(
         path=path,
         name=path.stem,
@@ -356,14 +569,18 @@ def _build(
         skip=skip,
         requires_python=_specifier(meta.get("requires-python"), "requires-python"),
         requires_coverage=_specifier(meta.get("requires-coverage"), "requires-coverage"),
-        requires=_str_list(meta.get("requires", []), "requires"),
+        requires=_requirements(meta.get("requires", [])),
         platforms=_str_list(meta["platforms"], "platforms") if "platforms" in meta else None,
         timeout=float(timeout) if timeout is not None else None,
         may_hang=may_hang,
         exit_code=exit_code,
         when=tuple(when),
         command=command,
+        then=then,
+        output=output,
+        data=judged,
         files=files,
+        file_child_lines=file_child_lines,
         header_sha256=digest.hexdigest(),
     )
 

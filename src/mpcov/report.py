@@ -7,17 +7,20 @@ do not understand.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import tempfile
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from mpcov import __version__
-from mpcov.engine import Environment, GroupResult
+from mpcov.engine import RACY_MIN_RUNS, Environment, GroupResult
 
 #: The layout version written to, and required in, every results document.
-SCHEMA_ID = "mpcov-results/1"
+SCHEMA_ID = "mpcov-results/2"
 SCHEMA_PATH = Path(__file__).with_name("results.schema.json")
 
 
@@ -39,8 +42,22 @@ def to_json(
     jobs: int = 1,
     root: Path | None = None,
     created: datetime | None = None,
+    label: str | None = None,
+    lock: Path | None = None,
 ) -> dict[str, Any]:
-    """Build the results document (see ``results.schema.json``)."""
+    """Build the results document (see ``results.schema.json``).
+
+    Args:
+        groups: The rows, as :func:`mpcov.engine.verify` returns them.
+        env: What they were measured on.
+        repeat: Runs per row asked for.
+        racy_repeat: Runs per racy row asked for.
+        jobs: Runs at once.
+        root: Example paths are written relative to this folder.
+        created: The time stamp (now by default).
+        label: A campaign name (``soak``), also part of the recording's file name.
+        lock: The constraints file the environment was installed from.
+    """
     created = created or datetime.now(timezone.utc)
     results = []
     for group in groups:
@@ -61,6 +78,11 @@ def to_json(
             "crashes": group.count("crashed"),
             "rate": group.rate,
             "matches": group.matches,
+            "explanation": group.explanation,
+            "interval": _rounded(group.interval),
+            "contrary": group.contrary,
+            "contrary_upper_bound": _round(group.contrary_upper_bound),
+            "libraries": dict(group.libraries),
             "median_seconds": _median([r.duration for r in group.runs]),
             "details": [
                 {
@@ -81,6 +103,7 @@ def to_json(
     return {
         "schema": SCHEMA_ID,
         "created": created.isoformat(timespec="seconds"),
+        "label": label,
         "platform": {
             "sys_platform": env.sys_platform,
             "system": env.system,
@@ -92,21 +115,41 @@ def to_json(
         "python": {"implementation": env.implementation, "version": env.python_version},
         "coverage": {"version": env.coverage_version},
         "mpcov": {"version": __version__},
+        "distributions": dict(env.libraries),
+        "lock": _lock(lock),
         "repeat": repeat,
         "racy_repeat": racy_repeat or repeat,
         "jobs": jobs,
+        "racy_min_runs": RACY_MIN_RUNS,
         "results": results,
     }
 
 
-def _file_name(sys_platform: str, implementation: str, python: str, coverage: str) -> str:
-    return f"{sys_platform}-{implementation.lower()}{python}-coverage{coverage}.json"
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
-def record_name(env: Environment) -> str:
-    """The file name a recording gets: one per platform, Python and coverage version."""
+def _rounded(pair: tuple[float, float] | None) -> list[float] | None:
+    return None if pair is None else [round(pair[0], 4), round(pair[1], 4)]
+
+
+def _lock(path: Path | None) -> dict[str, str] | None:
+    if path is None:
+        return None
+    return {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+
+
+def _file_name(
+    sys_platform: str, implementation: str, python: str, coverage: str, label: str | None
+) -> str:
+    suffix = f"-{label}" if label else ""
+    return f"{sys_platform}-{implementation.lower()}{python}-coverage{coverage}{suffix}.json"
+
+
+def record_name(env: Environment, label: str | None = None) -> str:
+    """The file name a recording gets: one per platform, Python, coverage and campaign."""
     return _file_name(
-        env.sys_platform, env.implementation, env.python_version, env.coverage_version
+        env.sys_platform, env.implementation, env.python_version, env.coverage_version, label
     )
 
 
@@ -117,13 +160,26 @@ def document_record_name(document: dict[str, Any]) -> str:
         document["python"]["implementation"],
         document["python"]["version"],
         document["coverage"]["version"],
+        document.get("label"),
     )
 
 
 def write_json(document: dict[str, Any], path: Path) -> None:
-    """Write ``document`` to ``path`` (parents created), stable and diff-friendly."""
+    """Write ``document`` to ``path`` (parents created), stable and diff-friendly.
+
+    The text goes to a temporary file beside ``path`` that then replaces it in one
+    step, so a reader never sees half a document.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+    text = json.dumps(document, indent=1, sort_keys=False) + "\n"
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _median(values: Sequence[float]) -> float | None:
@@ -146,7 +202,7 @@ def verdict(group: GroupResult) -> str:
 def _note(group: GroupResult) -> str:
     if group.skip_reason is not None:
         return group.skip_reason
-    notes = []
+    notes = [group.explanation]
     for outcome in ("partial", "timeout", "crashed"):
         n = group.count(outcome)
         if n:
