@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import nox
@@ -23,11 +25,48 @@ def _group(name: str) -> list[str]:
     return list(nox.project.dependency_groups(PYPROJECT, name))
 
 
+# The locks: pip constraints files made by `nox -s lock` (uv pip compile --universal), one
+# for what runs the examples and tests (every Python from 3.9, markers per version) and one
+# for the tools (docs, lint, browser; 3.11+). Constraints files, not uv.lock, because both
+# of nox's backends read them (uv pip and plain pip), because they pin without turning mpcov
+# into a uv project, and because a matrix cell can drop one pin (coverage 6.5.0) and keep
+# the rest. A recording names the lock's digest; upgrading it comes with new recordings.
+LOCKS = ROOT / "docs" / "results" / "constraints"
+EXAMPLES_LOCK = LOCKS / "examples.txt"
+TOOLS_LOCK = LOCKS / "tools.txt"
+#: The dependency groups each lock resolves, and the oldest Python it serves.
+LOCK_GROUPS = {
+    EXAMPLES_LOCK: (["test", "examples"], "3.9"),
+    TOOLS_LOCK: (["docs", "lint", "browser", "test", "examples"], "3.11"),
+}
+
+
+def _install(session: nox.Session, *args: str, tools: bool = False) -> None:
+    """Install ``args`` pinned by the committed locks (``tools``: the tools' lock too)."""
+    locks = [EXAMPLES_LOCK, TOOLS_LOCK] if tools else [EXAMPLES_LOCK]
+    pins = [arg for lock in locks for arg in ("-c", str(lock))]
+    session.install(*pins, *args)
+
+
+def _without(lock: Path, names: set[str], session: nox.Session) -> Path:
+    """A copy of ``lock`` in the session's folder without the pins of ``names``."""
+    kept = [
+        line
+        for line in lock.read_text(encoding="utf-8").splitlines()
+        if line.split("==")[0].strip().lower() not in names
+    ]
+    out = Path(session.create_tmp()) / f"{lock.stem}-without-{'-'.join(sorted(names))}.txt"
+    out.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return out
+
+
 # The version matrix: every CPython we test on with its newest coverage.py, and on one
 # interpreter the releases where behaviour changed: 6.5.0 (no `patch`, sigterm opt-in)
 # and 7.10.0 (`patch` arrives). "newest" excludes 7.17.1/7.17.2, which break combine;
 # pip then picks the newest release that supports the interpreter.
 PYTHONS = ["3.9", "3.10", "3.11", "3.12", "3.13"]
+#: The main interpreter: the soak, the side recordings and the tools run on it.
+MAIN = "3.11"
 NEWEST = "coverage!=7.17.1,!=7.17.2"
 MATRIX = [(python, "newest") for python in PYTHONS] + [("3.11", "6.5.0"), ("3.11", "7.10.0")]
 MATRIX_IDS = [f"{python}-coverage-{cov}" for python, cov in MATRIX]
@@ -35,8 +74,11 @@ RESULTS = ROOT / "docs" / "results" / "data"
 
 
 def _install_for_matrix(session: nox.Session, coverage: str) -> None:
-    """Install mpcov without its coverage pin, then the coverage.py release under test."""
-    spec = NEWEST if coverage == "newest" else f"coverage=={coverage}"
+    """Install mpcov without its coverage pin, then the coverage.py release under test.
+
+    "newest" is the lock's coverage.py for this Python; an older release replaces that
+    one pin and keeps every other.
+    """
     # pytest-cov 7 needs coverage >= 7.10.6: older releases run without the pytest
     # examples, which then report themselves as skipped.
     groups = (
@@ -44,7 +86,13 @@ def _install_for_matrix(session: nox.Session, coverage: str) -> None:
     )
     extras = [req for group in groups for req in _group(group)]
     session.install("--no-deps", ".")
-    session.install(spec, "packaging>=23", "tomli>=2; python_version<'3.11'", *extras)
+    if coverage == "newest":
+        lock, spec = EXAMPLES_LOCK, NEWEST
+    else:
+        lock, spec = _without(EXAMPLES_LOCK, {"coverage"}, session), f"coverage=={coverage}"
+    session.install(
+        "-c", str(lock), spec, "packaging>=23", "tomli>=2; python_version<'3.11'", *extras
+    )
     # coverage 7.10.1-7.12 leave subcover_<pid>.pth files behind when a process that set
     # them up is killed or exec'd; in a reused environment they would steer later runs.
     location = getattr(session.virtualenv, "location", None)
@@ -66,7 +114,7 @@ def verify(session: nox.Session) -> None:
     Pass options or scripts through: ``nox -s verify -- --repeat 30 --json results.json``,
     ``nox -s verify -- examples/pool_close_join.py -m spawn``.
     """
-    session.install(".", *_group("examples"))
+    _install(session, ".", *_group("examples"))
     # The whole catalogue unless the arguments name scripts or folders of their own.
     targets = [] if any(Path(arg).exists() for arg in session.posargs) else ["examples"]
     session.run(
@@ -78,6 +126,9 @@ def verify(session: nox.Session) -> None:
         # A few runs per row keeps the default run to minutes; rates want --racy-repeat 30.
         "--repeat",
         "3",
+        # Named in a --json/--record report, with its digest.
+        "--lock",
+        str(EXAMPLES_LOCK),
         *session.posargs,
     )
 
@@ -90,7 +141,22 @@ def matrix(session: nox.Session, coverage: str) -> None:
     ``nox -s matrix`` runs them all; ``nox -s "matrix(3.9-coverage-newest)"`` one.
     """
     _install_for_matrix(session, coverage)
-    session.run("python", "-m", "mpcov", "verify", "examples", "--repeat", "3", *session.posargs)
+    session.run(
+        "python",
+        "-m",
+        "mpcov",
+        "verify",
+        "examples",
+        "--repeat",
+        "3",
+        *_lock_args(coverage),
+        *session.posargs,
+    )
+
+
+def _lock_args(coverage: str) -> list[str]:
+    # Only the newest cells are installed from the lock as it is.
+    return ["--lock", str(EXAMPLES_LOCK)] if coverage == "newest" else []
 
 
 @nox.session(default=False)
@@ -108,11 +174,13 @@ def record(session: nox.Session, coverage: str) -> None:
         "mpcov",
         "verify",
         "examples",
-        # Deterministic rows need few runs; a rate needs many.
+        # "0 losses in 20 runs" bounds the loss rate below 14%; a rate needs 30 for its
+        # interval, and a racy row with fewer than 20 runs cannot fail (RACY_MIN_RUNS).
         "--repeat",
-        "5",
+        "20",
         "--racy-repeat",
         "30",
+        *_lock_args(coverage),
         # Only the table at the end: a recording is long and its log is read once.
         "--quiet",
         "--record",
@@ -123,11 +191,189 @@ def record(session: nox.Session, coverage: str) -> None:
     )
 
 
+@nox.session(default=False, python=MAIN)
+def soak(session: nox.Session) -> None:
+    """Record the soak on the main Python: 200 runs per deterministic row, 100 per racy row.
+
+    ``nox -s soak`` runs it twice, on a quiet machine (``...-soak.json``) and beside a
+    process that burns one CPU (``...-soak-load.json``); ``nox -s soak -- quiet`` or
+    ``-- load`` runs one. Hours: it is the evidence behind every "0 losses in N runs".
+    """
+    _install_for_matrix(session, "newest")
+    wanted = set(session.posargs) or {"quiet", "load"}
+    for kind in ("quiet", "load"):
+        if kind not in wanted:
+            continue
+        burner = None
+        if kind == "load":
+            # A busy core beside the runs: deterministic rows must stay deterministic.
+            burner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        try:
+            session.run(
+                "python",
+                "-m",
+                "mpcov",
+                "verify",
+                "examples",
+                "--repeat",
+                "200",
+                "--racy-repeat",
+                "100",
+                # Two at a time on two cores, as the issue that asked for it measured.
+                "--jobs",
+                "2",
+                "--quiet",
+                "--label",
+                "soak" if kind == "quiet" else "soak-load",
+                "--record",
+                str(RESULTS),
+                *_lock_args("newest"),
+                # A contradiction is the finding a soak exists for: keep the file.
+                success_codes=[0, 1],
+            )
+        finally:
+            if burner is not None:
+                burner.kill()
+                burner.wait()
+
+
+# The other side of a library change: the lock with one pin moved, recorded for the
+# examples that library decides (labelled recordings beside the main one).
+SIDES = {"cloudpickle-3.1.2": ("cloudpickle==3.1.2", ["joblib_*.py", "pytest_joblib_*.py"])}
+
+
+@nox.session(default=False, python=MAIN)
+@nox.parametrize("side", list(SIDES))
+def record_side(session: nox.Session, side: str) -> None:
+    """Record the examples of one library with one of its pins moved (``-cloudpickle-3.1.2``)."""
+    pin, patterns = SIDES[side]
+    name = pin.split("==")[0]
+    session.install("--no-deps", ".")
+    lock = _without(EXAMPLES_LOCK, {name}, session)
+    session.install("-c", str(lock), pin, "packaging>=23", *_group("examples"))
+    scripts = sorted({str(p) for pattern in patterns for p in (ROOT / "examples").glob(pattern)})
+    session.run(
+        "python",
+        "-m",
+        "mpcov",
+        "verify",
+        *scripts,
+        "--repeat",
+        "20",
+        "--racy-repeat",
+        "30",
+        "--quiet",
+        "--label",
+        side,
+        "--record",
+        str(RESULTS),
+        *session.posargs,
+        success_codes=[0, 1],
+    )
+
+
+@nox.session(default=False, python=PYTHONS)
+def drift(session: nox.Session) -> None:
+    """Run the catalogue on the newest coverage.py and libraries; report what changed.
+
+    Installs without the lock, verifies every example (20 runs per row, 30 per racy
+    row) and compares with the committed recording for this Python (``mpcov compare``):
+    it prints each example and start method whose outcome changed, before -> after, with
+    the versions that differ, and fails (exit 1) when anything changed. The scheduled
+    GitHub job runs it to watch upstream releases.
+    """
+    session.install("--upgrade", "--no-deps", ".")
+    session.install(
+        "--upgrade",
+        NEWEST,
+        "packaging>=23",
+        "tomli>=2; python_version<'3.11'",
+        *_group("examples"),
+    )
+    report = Path(session.create_tmp()) / "drift.json"
+    session.run(
+        "python",
+        "-m",
+        "mpcov",
+        "verify",
+        "examples",
+        "--repeat",
+        "20",
+        "--racy-repeat",
+        "30",
+        "--quiet",
+        "--json",
+        str(report),
+        *session.posargs,
+        success_codes=[0, 1],
+    )
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        table = session.run(
+            "python",
+            "-m",
+            "mpcov",
+            "compare",
+            str(RESULTS),
+            str(report),
+            "--format",
+            "markdown",
+            silent=True,
+            success_codes=[0, 1],
+        )
+        with Path(summary).open("a", encoding="utf-8") as stream:
+            stream.write(f"### Drift on Python {session.python}\n\n{table}\n")
+    session.run("python", "-m", "mpcov", "compare", str(RESULTS), str(report))
+
+
+@nox.session(default=False)
+def lock(session: nox.Session) -> None:
+    """Re-resolve the locks in docs/results/constraints with uv (universal, all platforms).
+
+    ``nox -s lock`` keeps every pin that still fits pyproject.toml; ``-- --upgrade``
+    moves everything to the newest releases, ``-- --upgrade-package joblib`` one. A new
+    lock is a deliberate commit that comes with new recordings (``nox -s record soak``).
+    ``-- --check`` only fails when a lock no longer fits pyproject.toml (lint runs that).
+    """
+    session.install("uv")
+    _compile_locks(session, check="--check" in session.posargs, extra=session.posargs)
+
+
+def _compile_locks(session: nox.Session, *, check: bool, extra: list[str] = []) -> None:  # noqa: B006 - never mutated
+    tmp = Path(session.create_tmp())
+    for target, (groups, oldest) in LOCK_GROUPS.items():
+        out = tmp / target.name if check else target
+        if check:
+            out.write_text(target.read_text(encoding="utf-8"), encoding="utf-8")
+        session.run(
+            "uv",
+            "pip",
+            "compile",
+            "pyproject.toml",
+            *(f"--group={g}" for g in groups),
+            # The tools' pins agree with the examples' where both name a package.
+            *([] if target == EXAMPLES_LOCK else ["-c", str(EXAMPLES_LOCK)]),
+            "--universal",
+            f"--python-version={oldest}",
+            "--quiet",
+            "--custom-compile-command",
+            "nox -s lock",
+            "-o",
+            str(out),
+            *(a for a in extra if a != "--check"),
+            silent=check,
+        )
+        if check and out.read_text(encoding="utf-8") != target.read_text(encoding="utf-8"):
+            session.error(
+                f"{target.relative_to(ROOT)} no longer fits pyproject.toml: run nox -s lock"
+            )
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the test suite (engine, helper, and every example through the engine)."""
     # The third-party libraries too, so their examples' outcomes are asserted, not skipped.
-    session.install(".", *_group("test"), *_group("examples"))
+    _install(session, ".", *_group("test"), *_group("examples"))
     session.run(
         "pytest",
         # Show the slowest tests, so creeping run time gets noticed.
@@ -141,12 +387,15 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """Check formatting and lint with ruff, and types with mypy (strict)."""
     # The examples' libraries too: mypy follows their imports.
-    session.install("-e", ".", *_group("lint"), *_group("examples"))
+    _install(session, "-e", ".", *_group("lint"), *_group("examples"), tools=True)
     session.run("ruff", "format", "--check", ".")
     session.run("ruff", "check", ".")
     session.run("mypy", *session.posargs)
     # GitHub workflow and Read the Docs config against their schemas (bundled, offline).
     session.run("python", "docs/_tools/check_config_files.py")
+    # The locks still fit pyproject.toml (asks the package index, as installing does).
+    session.install("uv")
+    _compile_locks(session, check=True)
 
 
 DOCS_OUT = ROOT / "docs" / "_build" / "html"
@@ -185,7 +434,7 @@ def docs(session: nox.Session) -> None:
 
     ``nox -s docs -- --serve`` rebuilds on every change and serves it (sphinx-autobuild).
     """
-    session.install(".", *_group("docs"))
+    _install(session, ".", *_group("docs"), tools=True)
     # Read the Docs runs this same session and collects the site from its own folder.
     rtd = os.environ.get("READTHEDOCS_OUTPUT")
     out = Path(rtd) / "html" if rtd else DOCS_OUT
@@ -205,7 +454,7 @@ def browser(session: nox.Session) -> None:
     Needs ``/usr/bin/chromium`` (``apt-get install chromium``); no browser is downloaded.
     Screenshots go to docs/_build/screenshots.
     """
-    session.install(".", *_group("docs"), *_group("browser"))
+    _install(session, ".", *_group("docs"), *_group("browser"), tools=True)
     _build_docs(session, DOCS_OUT)
     session.run(
         "python",
@@ -229,7 +478,7 @@ def bench(session: nox.Session) -> None:
     ``nox -s bench -- engine`` runs only ``bench_engine.py``. Ratios mean something only
     within one run on one machine: the docs quote the committed files with their metadata.
     """
-    session.install(".", *_group("test"), *_group("examples"))
+    _install(session, ".", *_group("test"), *_group("examples"))
     wanted = set(session.posargs)
     scripts = sorted(BENCH.glob("bench_*.py"))
     if wanted:
