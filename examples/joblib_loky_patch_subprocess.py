@@ -1,16 +1,20 @@
-"""joblib's default backend with ``patch = ["subprocess"]`` and an explicit shutdown.
+"""joblib with ``patch = ["subprocess"]``, the task defined in the script: lost since cloudpickle 3.1.3.
 
 loky's workers are new Python interpreters, so ``patch = ["subprocess"]`` starts
-coverage.py in them, and they save when they exit normally. They are kept alive
-for reuse (up to 300 s idle), so a worker saves only once the executor shuts
-down. Under ``coverage run`` loky's own exit hook stops them before the data is
-combined, but a report made inside the process (pytest-cov at the end of the
-session) comes too early: ``get_reusable_executor().shutdown(wait=True)`` makes
-the workers exit and save at a point you choose (see pytest_joblib_*).
+coverage.py in them, and they save when they exit normally; they are kept for
+reuse, so ``get_reusable_executor().shutdown(wait=True)`` makes them exit and
+save at a point you choose. But the task function is defined in the script,
+``__main__``, which no worker can import, so cloudpickle sends the function by
+value. cloudpickle 3.1.3 rebuilds such functions with the file name
+``<dynamic-code>`` (``_code_reduce`` in cloudpickle/cloudpickle.py), and
+coverage.py never measures code whose file name is not real (inorout.py: "original
+file name is not real"). With cloudpickle 3.1.2 or older the worker line is
+measured. The fix is joblib_loky_task_in_module: import the task from a module.
 
 Settings: ``patch = ["subprocess"]``, plus the shutdown call in the code.
-Expected: measured (racy with coverage.py 7.10.0, whose shared ``subcover.pth``
-start-up file overlapping coverage runs delete for each other).
+Expected: lost with cloudpickle >= 3.1.3; measured with older cloudpickle (racy
+with coverage.py 7.10.0, whose shared ``subcover.pth`` start-up file overlapping
+coverage runs delete for each other).
 
 [tool.coverage.run]
 patch = ["subprocess"]
@@ -24,6 +28,10 @@ requires-coverage = ">=7.10"
 [[tool.mpcov.when]]
 coverage = "==7.10.0"
 expect = "racy"
+
+[[tool.mpcov.when]]
+libraries = { cloudpickle = ">=3.1.3" }
+expect = "lost"
 """
 
 from __future__ import annotations

@@ -14,9 +14,10 @@ concurrency = ["multiprocessing"]
 
 [tool.mpcov]
 expect = "measured"
-requires = ["pytest_cov"]
+requires = ["pytest-cov"]
 requires-coverage = ">=7.10.6"
 command = ["{python}", "-m", "pytest", "{script}::test_pool_doubles[{method}]", "-p", "no:cacheprovider", "--cov", "--cov-report=", "-q"]
+data = "combined"
 """
 
 from __future__ import annotations

@@ -14,10 +14,10 @@ patch = ["subprocess"]
 [tool.mpcov]
 expect = "measured"
 start-methods = []
-requires = ["pytest_cov", "joblib"]
+requires = ["pytest-cov", "joblib"]
 requires-coverage = ">=7.10.6"
-command = ["{python}", "_pytest_combined_only.py", "{script}", "-p", "no:cacheprovider", "--cov", "--cov-report=", "-q"]
-files = ["_pytest_combined_only.py"]
+command = ["{python}", "-m", "pytest", "{script}", "-p", "no:cacheprovider", "--cov", "--cov-report=", "-q"]
+data = "combined"
 """
 
 from __future__ import annotations

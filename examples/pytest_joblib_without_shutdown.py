@@ -3,9 +3,8 @@
 With ``patch = ["subprocess"]`` loky's workers are measured, but they are kept
 for reuse and save only when they exit, at interpreter exit, after pytest-cov
 has combined the data and written its report. Their data files appear in the
-directory afterwards and are in no report (the command runs pytest through
-``_pytest_combined_only.py``, which removes those late files, so what is judged
-is what pytest-cov reported).
+directory afterwards and are in no report (the header's ``data = "combined"``
+judges only the data file pytest-cov combined, which is what it reported).
 
 Settings: ``patch = ["subprocess"]``, no executor shutdown.
 Expected: lost (from the report).
@@ -16,10 +15,10 @@ patch = ["subprocess"]
 [tool.mpcov]
 expect = "lost"
 start-methods = []
-requires = ["pytest_cov", "joblib"]
+requires = ["pytest-cov", "joblib"]
 requires-coverage = ">=7.10.6"
-command = ["{python}", "_pytest_combined_only.py", "{script}", "-p", "no:cacheprovider", "--cov", "--cov-report=", "-q"]
-files = ["_pytest_combined_only.py"]
+command = ["{python}", "-m", "pytest", "{script}", "-p", "no:cacheprovider", "--cov", "--cov-report=", "-q"]
+data = "combined"
 """
 
 from __future__ import annotations

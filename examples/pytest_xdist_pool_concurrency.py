@@ -13,9 +13,10 @@ concurrency = ["multiprocessing"]
 
 [tool.mpcov]
 expect = "measured"
-requires = ["pytest_cov", "xdist"]
+requires = ["pytest-cov", "pytest-xdist"]
 requires-coverage = ">=7.10.6"
 command = ["{python}", "-m", "pytest", "{script}::test_pool_doubles[{method}]", "-p", "no:cacheprovider", "--cov", "--cov-report=", "-q", "-n", "2"]
+data = "combined"
 """
 
 from __future__ import annotations

@@ -12,9 +12,10 @@ Expected: lost, on every start method.
 
 [tool.mpcov]
 expect = "lost"
-requires = ["pytest_cov", "xdist"]
+requires = ["pytest-cov", "pytest-xdist"]
 requires-coverage = ">=7.10.6"
 command = ["{python}", "-m", "pytest", "{script}::test_pool_doubles[{method}]", "-p", "no:cacheprovider", "--cov", "--cov-report=", "-q", "-n", "2"]
+data = "combined"
 """
 
 from __future__ import annotations
