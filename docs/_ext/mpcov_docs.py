@@ -83,8 +83,9 @@ class Recording:
 
     @property
     def short(self) -> str:
-        """A column label: ``linux 3.11.7 / cov 7.17.3``."""
-        return f"{self.platform} {self.doc['python']['version']} / cov {self.coverage}"
+        """A column label: ``linux 3.11.7 / cov 7.17.3`` (and the campaign, if any)."""
+        label = f" ({self.label})" if self.label else ""
+        return f"{self.platform} {self.doc['python']['version']} / cov {self.coverage}{label}"
 
     def sort_key(self) -> tuple[Any, ...]:
         """Order by platform, then Python and coverage.py versions, numerically."""
@@ -96,6 +97,7 @@ class Recording:
             self.platform,
             version(self.doc["python"]["version"]),
             version(self.coverage),
+            self.label or "",
         )
 
     def rows(self, example: str) -> list[dict[str, Any]]:
@@ -103,16 +105,42 @@ class Recording:
         rows = [r for r in self.doc["results"] if r["example"] == example]
         return sorted(rows, key=lambda r: _label_index(r["start_method"]))
 
+    @property
+    def label(self) -> str | None:
+        """The campaign (``soak``, ``cloudpickle-3.1.2``), or ``None`` for a plain recording."""
+        label = self.doc.get("label")
+        return str(label) if label else None
+
+    def libraries(self) -> dict[str, str]:
+        """Versions of every library some example here requires (and of what they require)."""
+        found: dict[str, str] = {}
+        for row in self.doc["results"]:
+            for name, version in (row.get("libraries") or {}).items():
+                if version is not None and name != "coverage":
+                    found[name] = version
+        return dict(sorted(found.items()))
+
     def describe(self) -> str:
-        """One line of metadata: machine, versions, repeat counts and date."""
+        """One line of metadata: machine, versions, repeat counts, lock and date."""
         p = self.doc["platform"]
         repeat, racy = self.doc["repeat"], self.doc.get("racy_repeat", self.doc["repeat"])
         runs = f"{repeat} runs per row" + (f", {racy} for racy rows" if racy != repeat else "")
-        return (
-            f"{p['system']} {p['release']} ({p['machine']}, {p['cpus']} CPUs), "
-            f"{self.python}, coverage.py {self.coverage}, mpcov {self.doc['mpcov']['version']}; "
-            f"{runs}; recorded {self.date}"
-        )
+        libraries = ", ".join(f"{n} {v}" for n, v in self.libraries().items())
+        lock = self.doc.get("lock")
+        parts = [
+            (
+                f"{p['system']} {p['release']} ({p['machine']}, {p['cpus']} CPUs), "
+                f"{self.python}, coverage.py {self.coverage}, mpcov {self.doc['mpcov']['version']}"
+            ),
+            f"libraries: {libraries}" if libraries else "no library versions recorded",
+            runs + f", {self.doc['jobs']} at a time",
+        ]
+        if lock:
+            parts.append(f"installed from {lock['file']} (sha256 {lock['sha256'][:12]})")
+        if self.label:
+            parts.append(f"campaign: {self.label}")
+        parts.append(f"recorded {self.date}")
+        return "; ".join(parts)
 
 
 def _label_index(label: str) -> int:
@@ -406,32 +434,64 @@ class OutcomesDirective(_ExampleDirective):
                 continue
             for label in labels:
                 row_cells = [cell(nodes.literal(text=name)), cell(label)]
-                declared = ""
+                rows = [
+                    next((r for r in rec.rows(name) if r["start_method"] == label), None)
+                    for rec in recordings
+                ]
+                # Each recording was judged by the declaration that applied to its versions.
+                declared = sorted({r["expect"] for r in rows if r is not None and r["expect"]})
+                common = declared[0] if len(declared) == 1 else None
                 cells = []
-                for rec in recordings:
-                    row = next((r for r in rec.rows(name) if r["start_method"] == label), None)
+                for row in rows:
                     if row is None:
                         cells.append(cell("not recorded", "mpcov-rate-none"))
                         continue
-                    declared = declared or (row["expect"] or "skip")
-                    cells.append(outcome_cell(row, is_stale(row, examples)))
-                row_cells.append(cell(declared))
+                    shown = None if row["expect"] == common else row["expect"]
+                    cells.append(outcome_cell(row, is_stale(row, examples), declared=shown))
+                row_cells.append(cell(common or ("varies: see each cell" if declared else "skip")))
                 body.append(row_cells + cells)
         section += table([header], body, classes=["mpcov-outcomes-table"])
         section += paragraph(
-            "Each cell: runs in which every child line was measured / runs, "
-            "and whether that agrees with the outcome the example declares. Recorded on:",
+            "Each cell: runs in which every child line was measured / runs, with the "
+            "evidence (for a deterministic row the one-sided 95% upper bound on the "
+            "contrary rate, for a racy row the 95% Wilson interval of the rate), and whether "
+            "that agrees with the outcome the example declares for that recording's "
+            "versions. Recorded on:",
             classes=["mpcov-caption"],
         )
         section += recordings_note(recordings)
         return [section]
 
 
-def outcome_cell(row: dict[str, Any], stale: bool) -> Cell:
-    """A cell with measured/runs, agreement with the header, coloured by rate."""
+def evidence(row: dict[str, Any]) -> str:
+    """The statistics behind a row, short: ``loss < 14%``, ``12%-41%``, ``never raced``."""
+    from mpcov.stats import percent, wilson_interval
+
+    runs, measured = row["runs"], row["measured"]
+    if not runs:
+        return ""
+    bound = row.get("contrary_upper_bound")
+    if bound is not None:
+        what = "loss" if row["expect"] == "measured" else "otherwise"
+        return f"{what} < {percent(bound)}"
+    if row["expect"] == "racy":
+        if measured in (0, runs):
+            return f"never raced in {runs}" if runs >= row.get("racy_min_runs", 20) else ""
+        low, high = wilson_interval(measured, runs)
+        return f"{percent(low)}-{percent(high)}"
+    return ""
+
+
+def outcome_cell(row: dict[str, Any], stale: bool, declared: str | None = None) -> Cell:
+    """A cell with measured/runs, its evidence, agreement with the header, coloured by rate."""
     if row["skip_reason"] is not None:
         return cell(f"skipped: {row['skip_reason']}", "mpcov-rate-none")
     text = f"{row['measured']}/{row['runs']} measured"
+    shown = evidence(row)
+    if shown:
+        text += f" ({shown})"
+    if declared:
+        text += f", declared {declared}"
     if row["matches"] is False:
         text += ", does NOT match"
     elif row["matches"]:
@@ -455,7 +515,10 @@ class ResultsDirective(SphinxDirective):
         for rec in recordings:
             self.env.note_dependency(str(rec.path))
             section = nodes.section(ids=[nodes.make_id(f"results-{rec.path.stem}")])
-            section += nodes.title(text=f"{rec.platform}, {rec.python}, coverage.py {rec.coverage}")
+            campaign = f" ({rec.label})" if rec.label else ""
+            section += nodes.title(
+                text=f"{rec.platform}, {rec.python}, coverage.py {rec.coverage}{campaign}"
+            )
             section += paragraph(rec.describe(), " (file ", nodes.literal(text=rec.path.name), ").")
             header = [
                 cell("example"),
@@ -463,8 +526,10 @@ class ResultsDirective(SphinxDirective):
                 cell("runs"),
                 cell("measured"),
                 cell("rate"),
+                cell("evidence"),
                 cell("declared"),
                 cell("matches"),
+                cell("libraries"),
             ]
             body = []
             for row in sorted(
@@ -479,8 +544,16 @@ class ResultsDirective(SphinxDirective):
                         cell(str(row["runs"])),
                         cell(str(row["measured"])),
                         cell("-" if rate is None else f"{rate:.0%}", rate_class(rate)),
+                        cell(evidence(row)),
                         cell(row["expect"] or f"skipped: {row['skip_reason']}"),
                         match_cell(row, is_stale(row, examples)),
+                        cell(
+                            ", ".join(
+                                f"{n} {v or 'absent'}"
+                                for n, v in (row.get("libraries") or {}).items()
+                                if n != "coverage"
+                            )
+                        ),
                     ]
                 )
             section += table([header], body, classes=["mpcov-results-table"])

@@ -57,6 +57,8 @@ OUTPUT_SEARCH_BYTES = 2 * 1024 * 1024
 
 _NOTABLE = re.compile(r"(Error|Warning|Traceback|Exception|malformed|Couldn't)", re.IGNORECASE)
 _POSIX = os.name == "posix"
+#: Warnings about the preflight's own empty script, not about the settings.
+_PREFLIGHT_NOISE = re.compile(r"\((no-data-collected|module-not-imported|module-not-measured)\)")
 
 
 class PreflightError(Exception):
@@ -494,7 +496,11 @@ class Runner:
                 lines = [line.strip() for line in stderr.splitlines() if line.strip()]
                 reason = lines[-1] if lines else f"exit code {proc.returncode}"
                 raise PreflightError(f"coverage.py rejected the settings: {reason}")
-            return tuple(line for line in _notable(stderr) if "Warning" in line)
+            return tuple(
+                line
+                for line in _notable(stderr)
+                if "Warning" in line and not _PREFLIGHT_NOISE.search(line)
+            )
 
     def run(
         self, example: Example, label: str, index: int = 0, expected: Expected | None = None
