@@ -1,0 +1,939 @@
+"""One walk over a module: the pools, processes and calls the rules need, with scopes.
+
+Names are scoped as Python scopes them: a name bound in a function (assigned,
+a parameter, a loop target) belongs to that function, so a ``proc`` in one
+function is not the ``proc`` of another; ``self.pool`` belongs to its class,
+so ``__init__`` can create what ``close()`` ends. A pool or process is followed
+through the names it is bound to, aliases (``p2 = p``), containers it is put in
+(``procs.append(p)``, ``[Process(...) for ...]``) and loops over those
+containers (``for p in procs: p.join()``), and into helpers of the same module
+that receive it as an argument (``def stop(pool): pool.close(); pool.join()``).
+Classes and factory functions of the scanned tree that make pools or processes
+come from :class:`ProjectIndex`.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Optional
+
+from mpcov.check.libraries import ROOTS, Kind, classify, family_of
+
+Key = tuple[int, str]
+_Resolver = Callable[[ast.AST], Optional[str]]
+
+#: Pool and executor methods whose first argument is the task a worker runs.
+TASK_METHODS = frozenset(
+    {
+        "map",
+        "imap",
+        "imap_unordered",
+        "starmap",
+        "apply",
+        "apply_async",
+        "map_async",
+        "starmap_async",
+        "submit",
+        "schedule",
+    }
+)
+_CONTAINER_ADD = frozenset({"append", "add", "appendleft", "insert", "extend", "put", "setdefault"})
+
+
+class Scope:
+    """A module, class or function scope."""
+
+    __slots__ = ("cls", "globals", "kind", "names", "parent", "self_name")
+
+    def __init__(self, kind: str, parent: Scope | None) -> None:
+        self.kind = kind
+        self.parent = parent
+        self.names: set[str] = set()
+        self.globals: set[str] = set()
+        #: For a method: its class's scope and the name of its first parameter.
+        self.cls: Scope | None = None
+        self.self_name: str | None = None
+
+
+@dataclass(eq=False)
+class Obj:
+    """A pool, process or executor created at one call."""
+
+    kind: Kind
+    call: ast.Call
+    scope: Scope
+    keys: set[Key] = field(default_factory=set)
+    containers: set[Key] = field(default_factory=set)
+    #: Methods called directly on the call's result: ``Pool(2).map(...)``.
+    direct: dict[str, list[ast.Call]] = field(default_factory=dict)
+    #: ``with`` statements that manage it: (item, body, key of the ``as`` name).
+    withs: list[tuple[ast.withitem, list[ast.stmt], Key | None]] = field(default_factory=list)
+    #: The node that made it a daemon (``daemon=True`` or ``p.daemon = True``).
+    daemon: ast.AST | None = None
+    #: Returned, yielded or passed to code that may end it.
+    escapes: bool = False
+    #: The task callables it is given (``target=``, ``pool.map(f, ...)``).
+    tasks: list[ast.expr] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    """A class of the scanned tree, as far as the rules care."""
+
+    module: str
+    name: str
+    bases: tuple[str, ...]
+    #: ``__exit__`` calls both ``self.close()`` and ``self.join()``.
+    safe_exit: bool
+    #: It starts coverage itself (a ``coverage.`` call in one of its methods).
+    measures_itself: bool
+    #: It is a daemon by default (``self.daemon = True`` or ``daemon=True`` to super).
+    daemon: bool = False
+
+
+def module_name(parts: Sequence[str]) -> str:
+    """The dotted module name of a file, given its path's parts below a package root."""
+    names = list(parts)
+    if names and names[-1].endswith(".py"):
+        names[-1] = names[-1][:-3]
+    if names and names[-1] == "__init__":
+        names.pop()
+    return ".".join(names)
+
+
+def _dotted(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return None if base is None else f"{base}.{node.attr}"
+    return None
+
+
+def top_level_imports(tree: ast.Module, module: str, is_package: bool) -> dict[str, str]:
+    """Names the module's top-level imports bind, to the dotted names they stand for."""
+    aliases: dict[str, str] = {}
+    for node in tree.body:
+        _import_aliases(node, module, is_package, aliases)
+    return aliases
+
+
+def _import_aliases(node: ast.AST, module: str, is_package: bool, into: dict[str, str]) -> None:
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.asname:
+                into[alias.asname] = alias.name
+            else:
+                top = alias.name.split(".", 1)[0]
+                into[top] = top
+    elif isinstance(node, ast.ImportFrom):
+        base = node.module or ""
+        if node.level:
+            package = module.split(".") if is_package else module.split(".")[:-1]
+            package = package[: len(package) - (node.level - 1)] if node.level > 1 else package
+            base = ".".join([*package, base] if base else package)
+        for alias in node.names:
+            into[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+    elif isinstance(node, (ast.If, ast.Try)):
+        # ``try: import x except ImportError: ...`` and ``if TYPE_CHECKING:`` blocks.
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.stmt, ast.ExceptHandler)):
+                _import_aliases(child, module, is_package, into)
+
+
+def _calls_on(function: ast.AST, receiver: str) -> set[str]:
+    """Methods called on ``receiver`` (a dotted name) anywhere in ``function``."""
+    found = set()
+    for node in ast.walk(function):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and _dotted(node.func.value) == receiver
+        ):
+            found.add(node.func.attr)
+    return found
+
+
+class ProjectIndex:
+    """Classes and factories in the scanned tree that make pools, processes or executors."""
+
+    def __init__(self) -> None:
+        self.classes: dict[str, ClassInfo] = {}
+        self.by_name: dict[str, list[str]] = {}
+        #: Dotted factory name -> dotted names of what it returns.
+        self._factory_returns: dict[str, list[tuple[str, ast.Call]]] = {}
+        self.kinds: dict[str, Kind] = {}
+        #: Every module added, by dotted name.
+        self.module_names: set[str] = set()
+
+    def add_module(self, tree: ast.Module, module: str, is_package: bool, deep: bool) -> None:
+        """Record the module's top-level classes (and, if ``deep``, its factories)."""
+        self.module_names.add(module)
+        aliases = top_level_imports(tree, module, is_package)
+
+        def resolve(node: ast.AST) -> str | None:
+            name = _dotted(node)
+            if name is None:
+                return None
+            head, _, rest = name.partition(".")
+            if head in aliases:
+                return aliases[head] + ("." + rest if rest else "")
+            return f"{module}.{name}" if module else name
+
+        for node in tree.body:
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Call)
+                and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+            ):
+                # ``ctx = multiprocessing.get_context("spawn")``, for ``class W(ctx.Process)``.
+                callee = resolve(node.value.func)
+                if callee is not None and family_of(callee) is not None:
+                    aliases[node.targets[0].id] = callee + "()"
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef):
+                self._add_class(node, module, resolve, deep)
+            elif deep and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self._add_factory(node, f"{module}.{node.name}" if module else node.name, resolve)
+
+    def _add_class(self, node: ast.ClassDef, module: str, resolve: _Resolver, deep: bool) -> None:
+        bases = tuple(b for b in (resolve(base) for base in node.bases) if b)
+        if not bases:
+            return
+        dotted = f"{module}.{node.name}" if module else node.name
+        methods = {
+            item.name: item
+            for item in node.body
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+        }
+        exit_method = methods.get("__exit__")
+        safe_exit = exit_method is not None and {"close", "join"} <= _calls_on(exit_method, "self")
+        measures = False
+        daemon = False
+        if deep:
+            for item in methods.values():
+                for inner in ast.walk(item):
+                    if isinstance(inner, ast.Call):
+                        callee = resolve(inner.func) or ""
+                        if callee.startswith("coverage.") or callee == "coverage":
+                            measures = True
+                    elif (
+                        isinstance(inner, ast.Assign)
+                        and any(_dotted(t) == "self.daemon" for t in inner.targets)
+                        and isinstance(inner.value, ast.Constant)
+                        and inner.value.value is True
+                    ):
+                        daemon = True
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    self._add_factory(item, f"{dotted}.{item.name}", resolve, method=True)
+        self.classes[dotted] = ClassInfo(module, node.name, bases, safe_exit, measures, daemon)
+        self.by_name.setdefault(node.name, []).append(dotted)
+
+    def _add_factory(
+        self,
+        node: ast.FunctionDef | ast.AsyncFunctionDef,
+        dotted: str,
+        resolve: _Resolver,
+        method: bool = False,
+    ) -> None:
+        returned: list[tuple[str, ast.Call]] = []
+        bound: dict[str, ast.Call] = {}
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.Assign) and isinstance(inner.value, ast.Call):
+                for target in inner.targets:
+                    if isinstance(target, ast.Name):
+                        bound[target.id] = inner.value
+            elif isinstance(inner, ast.Return) and inner.value is not None:
+                value = inner.value
+                if isinstance(value, ast.Name) and value.id in bound:
+                    value = bound[value.id]
+                if isinstance(value, ast.Call):
+                    callee = resolve(value.func)
+                    if callee is not None:
+                        returned.append((callee, value))
+        if returned:
+            self._factory_returns[dotted] = returned
+
+    def finish(self) -> None:
+        """Resolve every class's kind through its bases, then every factory's."""
+        for dotted in self.classes:
+            kind = self._class_kind(dotted, set())
+            if kind is not None:
+                self.kinds[dotted] = kind
+        for dotted, returned in self._factory_returns.items():
+            for callee, call in returned:
+                kind = self.kinds.get(callee) or self._lookup(callee)
+                if kind is None:
+                    kind = classify(callee, call, frozenset(ROOTS.values()))
+                    if kind is not None and family_of(callee) is None:
+                        kind = None  # ``ctx.Pool`` in a factory: too vague to trust
+                if kind is not None:
+                    self.kinds[dotted] = Kind(
+                        kind.kind,
+                        kind.family,
+                        kind.with_terminates,
+                        kind.measures_itself,
+                        defined_in=dotted,
+                    )
+                    self.by_name.setdefault(dotted.rsplit(".", 1)[-1], []).append(dotted)
+                    break
+
+    def _lookup(self, dotted: str) -> Kind | None:
+        if dotted in self.kinds:
+            return self.kinds[dotted]
+        return None
+
+    def _class_kind(self, dotted: str, seen: set[str]) -> Kind | None:
+        if dotted in seen:
+            return None
+        seen.add(dotted)
+        info = self.classes[dotted]
+        for base in info.bases:
+            target = self.resolve_class(base)
+            if target is not None:
+                kind = self._class_kind(target, seen)
+            else:
+                dummy = ast.Call(func=ast.Name(id="x"), args=[], keywords=[])
+                kind = classify(base, dummy, frozenset())
+            if kind is None:
+                continue
+            return Kind(
+                kind.kind,
+                kind.family,
+                kind.with_terminates and not info.safe_exit,
+                kind.measures_itself or info.measures_itself,
+                defined_in=dotted,
+            )
+        return None
+
+    def resolve_class(self, dotted: str) -> str | None:
+        """The project class a dotted name refers to, by full name or a unique last name."""
+        if dotted in self.classes:
+            return dotted
+        candidates = self.by_name.get(dotted.rsplit(".", 1)[-1], [])
+        classes = [c for c in candidates if c in self.classes]
+        matching = [c for c in classes if dotted.endswith(c) or c.endswith(dotted)]
+        if len(matching) == 1:
+            return matching[0]
+        return classes[0] if len(classes) == 1 and "." not in dotted else None
+
+    def kind_of(self, dotted: str, module: str) -> Kind | None:
+        """The kind a call of ``dotted`` (from ``module``) makes, if it is the project's."""
+        for candidate in (dotted, f"{module}.{dotted}" if module else dotted):
+            if candidate in self.kinds:
+                return self.kinds[candidate]
+        last = dotted.rsplit(".", 1)[-1]
+        matches = [
+            c
+            for c in self.by_name.get(last, [])
+            if c in self.kinds and (c.endswith("." + dotted) or dotted.endswith("." + c))
+        ]
+        if len(set(matches)) == 1:
+            return self.kinds[matches[0]]
+        return None
+
+    def is_daemon_class(self, kind: Kind) -> bool:
+        """Whether the project class behind ``kind`` makes daemons by default."""
+        info = self.classes.get(kind.defined_in)
+        return info is not None and info.daemon
+
+    def names(self) -> set[str]:
+        """Last names of every project class and factory with a kind (for the text prefilter)."""
+        return {dotted.rsplit(".", 1)[-1] for dotted in self.kinds}
+
+
+@dataclass
+class Kill:
+    """An ``os.kill(pid, signal)`` of a child's pid."""
+
+    call: ast.Call
+    signal: str
+
+
+class ModuleAnalysis:
+    """What one module does with processes, collected in one walk."""
+
+    def __init__(self, module: str, is_package: bool, index: ProjectIndex | None = None) -> None:
+        self.module = module
+        self.is_package = is_package
+        self.index = index
+        self.root = Scope("module", None)
+        self.scope = self.root
+        self.aliases: dict[Key, str] = {}
+        self.objs: list[Obj] = []
+        self.by_key: dict[Key, list[Obj]] = {}
+        self.by_call: dict[int, Obj] = {}
+        #: Key -> method -> the calls of that method on it (or on its loop variable).
+        self.calls: dict[Key, dict[str, list[ast.Call]]] = {}
+        #: Loop variable -> the container it runs over, while in the loop.
+        self.loops: dict[Key, Key] = {}
+        #: Helpers: function key -> parameter position -> methods called on it.
+        self.helpers: dict[Key, dict[int, set[str]]] = {}
+        #: Every call with a dotted name: (name, call, scope).
+        self.named_calls: list[tuple[str, ast.Call]] = []
+        self.fork_pids: set[Key] = set()
+        self.kills: list[Kill] = []
+        self.threads: list[ast.Call] = []
+        self.mp_main_tests: list[ast.Compare] = []
+        self.embed_imports: list[ast.AST] = []
+        self.defined: set[str] = set()
+        #: Every function name defined anywhere in the module, nested ones too.
+        self.defined_anywhere: set[str] = set()
+        self.families: set[str] = set()
+        #: Inside ``with mock.patch(...)`` or a ``@patch``-decorated function: mocks, not pools.
+        self.mocked = 0
+        self.functions: list[ast.AST] = []
+        #: Fork call -> the function it is in.
+        self.fork_functions: dict[int, ast.AST] = {}
+        #: ``os._exit()`` calls that end the parent right after a fork (the child has its data).
+        self.parent_exits: set[int] = set()
+
+    # -- scopes and names
+
+    def owner(self, name: str, scope: Scope) -> Scope:
+        """The scope a name read in ``scope`` belongs to."""
+        current: Scope | None = scope
+        while current is not None:
+            if name in current.globals:
+                return self.root
+            if current.kind != "class" or current is scope:
+                if name in current.names:
+                    return current
+            current = current.parent
+        return self.root
+
+    def key(self, node: ast.AST, scope: Scope | None = None) -> Key | None:
+        """The scoped key of a name or attribute chain (``pool``, ``self.pool``)."""
+        dotted = _dotted(node)
+        if dotted is None:
+            return None
+        scope = scope or self.scope
+        head, _, rest = dotted.partition(".")
+        owner = self.owner(head, scope)
+        if owner.cls is not None and head == owner.self_name:
+            return (id(owner.cls), "self" + ("." + rest if rest else ""))
+        return (id(owner), dotted)
+
+    def qualified(self, node: ast.AST) -> str | None:
+        """The dotted name of ``node`` with import and context aliases resolved."""
+        if isinstance(node, ast.Call):
+            base = self.qualified(node.func)
+            return None if base is None else f"{base}()"
+        if isinstance(node, ast.Attribute):
+            key = self.key(node)
+            if key is not None and key in self.aliases:
+                return self.aliases[key]
+            base = self.qualified(node.value)
+            return None if base is None else f"{base}.{node.attr}"
+        if isinstance(node, ast.Name):
+            key = self.key(node)
+            if key is not None and key in self.aliases:
+                return self.aliases[key]
+            return node.id
+        return None
+
+    def _bind_name(self, name: str) -> None:
+        if name not in self.scope.globals:
+            self.scope.names.add(name)
+
+    def _bind_targets(self, target: ast.AST) -> None:
+        if isinstance(target, ast.Name):
+            self._bind_name(target.id)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                self._bind_targets(element)
+        elif isinstance(target, ast.Starred):
+            self._bind_targets(target.value)
+
+    def objs_at(self, key: Key | None) -> list[Obj]:
+        """The objects bound to ``key``."""
+        return [] if key is None else self.by_key.get(key, [])
+
+    def _attach(self, obj: Obj, key: Key) -> None:
+        if key not in obj.keys:
+            obj.keys.add(key)
+            self.by_key.setdefault(key, []).append(obj)
+
+    def methods_of(self, obj: Obj) -> dict[str, list[ast.Call]]:
+        """Methods called on ``obj``, by any of its names or through its containers."""
+        found: dict[str, list[ast.Call]] = {m: list(c) for m, c in obj.direct.items()}
+        for key in (*obj.keys, *obj.containers):
+            for method, calls in self.calls.get(key, {}).items():
+                found.setdefault(method, []).extend(calls)
+        return found
+
+    # -- the walk
+
+    def run(self, tree: ast.Module) -> ModuleAnalysis:
+        """Walk ``tree`` and return self."""
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self.defined.add(node.name)
+        self._find_helpers(tree)
+        for node in tree.body:
+            self.visit(node)
+        return self
+
+    def _find_helpers(self, tree: ast.Module) -> None:
+        """Functions of this module that close/join (or end) what they are given."""
+
+        def scan(body: Iterable[ast.stmt], owner: Scope, prefix: str) -> None:
+            for node in body:
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    params = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
+                    if prefix == "self.":
+                        params = params[1:]
+                    ended = {}
+                    for position, param in enumerate(params):
+                        methods = _calls_on(node, param) & _ENDING
+                        for inner in ast.walk(node):
+                            if (
+                                isinstance(inner, (ast.For, ast.comprehension))
+                                and _dotted(inner.iter) == param
+                                and isinstance(inner.target, ast.Name)
+                            ):
+                                methods |= _calls_on(node, inner.target.id) & _ENDING
+                        if methods:
+                            ended[position] = methods
+                    if ended:
+                        self.helpers[(id(owner), prefix + node.name)] = ended
+                elif isinstance(node, ast.ClassDef):
+                    scan(node.body, owner, "self.")
+
+        scan(tree.body, self.root, "")
+
+    def visit(self, node: ast.AST) -> None:
+        """Visit ``node`` and its children."""
+        method = _DISPATCH.get(type(node))
+        if method is not None:
+            method(self, node)
+        else:
+            self.generic_visit(node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        """Visit every child of ``node``."""
+        for child in ast.iter_child_nodes(node):
+            self.visit(child)
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
+        for default in (*node.args.defaults, *node.args.kw_defaults):
+            if default is not None:
+                self.visit(default)
+        mocked = False
+        if not isinstance(node, ast.Lambda):
+            for decorator in node.decorator_list:
+                self.visit(decorator)
+            self._bind_name(node.name)
+            self.defined_anywhere.add(node.name)
+            mocked = any(_is_mock(self.qualified(d) or "") for d in node.decorator_list)
+        scope = Scope("function", self.scope)
+        arguments = [*node.args.posonlyargs, *node.args.args]
+        if self.scope.kind == "class" and arguments and not isinstance(node, ast.Lambda):
+            static = any(_dotted(d) == "staticmethod" for d in node.decorator_list)
+            if not static:
+                scope.cls = self.scope
+                scope.self_name = arguments[0].arg
+        for argument in (*arguments, *node.args.kwonlyargs):
+            scope.names.add(argument.arg)
+        for extra in (node.args.vararg, node.args.kwarg):
+            if extra is not None:
+                scope.names.add(extra.arg)
+        outer, self.scope = self.scope, scope
+        self.mocked += mocked
+        self.functions.append(node)
+        body = [node.body] if isinstance(node, ast.Lambda) else node.body
+        for statement in body:
+            self.visit(statement)
+        self.functions.pop()
+        self.mocked -= mocked
+        self.scope = outer
+
+    def _class(self, node: ast.ClassDef) -> None:
+        for expression in (*node.bases, *node.decorator_list, *(k.value for k in node.keywords)):
+            self.visit(expression)
+        self._bind_name(node.name)
+        scope = Scope("class", self.scope)
+        outer, self.scope = self.scope, scope
+        for statement in node.body:
+            self.visit(statement)
+        self.scope = outer
+
+    def _global(self, node: ast.Global | ast.Nonlocal) -> None:
+        if isinstance(node, ast.Global):
+            self.scope.globals.update(node.names)
+
+    def _import(self, node: ast.Import | ast.ImportFrom) -> None:
+        found: dict[str, str] = {}
+        _import_aliases(node, self.module, self.is_package, found)
+        for name, target in found.items():
+            self._bind_name(name)
+            key = self.key(ast.Name(id=name))
+            if key is not None:
+                self.aliases[key] = target
+            family = family_of(target)
+            if family is not None:
+                self.families.add(family)
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == "pytest_cov.embed" or alias.name.startswith("pytest_cov.embed."):
+                    self.embed_imports.append(node)
+        elif node.level == 0:
+            module = node.module or ""
+            if (
+                module == "pytest_cov.embed"
+                or module.startswith("pytest_cov.embed.")
+                or (module == "pytest_cov" and any(a.name == "embed" for a in node.names))
+            ):
+                self.embed_imports.append(node)
+
+    def _assign(self, node: ast.Assign | ast.AnnAssign | ast.AugAssign) -> None:
+        value = node.value
+        if value is not None:
+            self.visit(value)
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            if not isinstance(target, (ast.Name, ast.Attribute, ast.Tuple, ast.List)):
+                self.visit(target)  # subscripts: their index expressions
+            self._bind_targets(target)
+            if value is not None:
+                self._bind_value(target, value)
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(value, ast.Constant)
+            and value.value is True
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Attribute)
+            and node.targets[0].attr == "daemon"
+        ):
+            for obj in self.objs_at(self.key(node.targets[0].value)):
+                obj.daemon = node
+
+    def _bind_value(self, target: ast.AST, value: ast.AST) -> None:
+        if isinstance(target, ast.Subscript):
+            container = self.key(target.value)
+            if container is not None:
+                for obj in self._objs_of_value(value):
+                    obj.containers.add(container)
+            return
+        key = self.key(target)
+        if key is None:
+            return
+        if isinstance(value, (ast.Call, ast.Attribute, ast.Name)) and not self._objs_of_value(
+            value
+        ):
+            qualified = self.qualified(value)
+            if qualified is not None and family_of(qualified.replace("()", "")) is not None:
+                # ``ctx = multiprocessing.get_context("spawn")``: later ``ctx.Pool`` resolves.
+                self.aliases[key] = qualified
+            if isinstance(value, ast.Call) and qualified in ("os.fork()", "os.forkpty()"):
+                self.fork_pids.add(key)
+            return
+        if isinstance(value, (ast.Call, ast.Name, ast.Attribute)):
+            for obj in self._objs_of_value(value):
+                self._attach(obj, key)
+        else:
+            for obj in self._objs_of_value(value):
+                obj.containers.add(key)
+
+    def _objs_of_value(self, value: ast.AST) -> list[Obj]:
+        """Objects a value holds: the one a call makes, a name's, or a container's elements."""
+        if isinstance(value, ast.Call):
+            obj = self.by_call.get(id(value))
+            return [obj] if obj is not None else []
+        if isinstance(value, (ast.Name, ast.Attribute)):
+            return list(self.objs_at(self.key(value)))
+        if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+            return [o for e in value.elts for o in self._objs_of_value(e)]
+        if isinstance(value, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
+            return self._objs_of_value(value.elt)
+        if isinstance(value, ast.DictComp):
+            return self._objs_of_value(value.value)
+        if isinstance(value, ast.Dict):
+            return [o for v in value.values for o in self._objs_of_value(v)]
+        return []
+
+    def _with(self, node: ast.With | ast.AsyncWith) -> None:
+        mocked = any(
+            isinstance(i.context_expr, ast.Call) and _is_mock(self.qualified(i.context_expr.func) or "")
+            for i in node.items
+        )
+        self.mocked += mocked
+        self._with_items(node)
+        self.mocked -= mocked
+
+    def _with_items(self, node: ast.With | ast.AsyncWith) -> None:
+        for item in node.items:
+            self.visit(item.context_expr)
+            objs = self._objs_of_value(item.context_expr)
+            name_key = None
+            if item.optional_vars is not None:
+                self._bind_targets(item.optional_vars)
+                name_key = self.key(item.optional_vars)
+                if name_key is not None:
+                    for obj in objs:
+                        self._attach(obj, name_key)
+            for obj in objs:
+                obj.withs.append((item, node.body, name_key))
+        for statement in node.body:
+            self.visit(statement)
+
+    def _loop_target(self, target: ast.AST, iterable: ast.AST) -> Key | None:
+        self._bind_targets(target)
+        source = iterable
+        if isinstance(source, ast.Call) and _dotted(source.func) in ("enumerate", "reversed"):
+            source = source.args[0] if source.args else source
+        if isinstance(source, ast.Call) and isinstance(source.func, ast.Attribute):
+            if source.func.attr in ("values", "copy") and not source.args:
+                source = source.func.value
+        container = self.key(source)
+        if isinstance(target, ast.Tuple) and target.elts:
+            target = target.elts[-1]  # ``for i, p in enumerate(procs)``
+        variable = self.key(target)
+        if container is None or variable is None:
+            return None
+        self.loops[variable] = container
+        return variable
+
+    def _for(self, node: ast.For | ast.AsyncFor) -> None:
+        self.visit(node.iter)
+        variable = self._loop_target(node.target, node.iter)
+        for statement in (*node.body, *node.orelse):
+            self.visit(statement)
+        if variable is not None:
+            self.loops.pop(variable, None)
+
+    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp) -> None:
+        variables = []
+        for generator in node.generators:
+            self.visit(generator.iter)
+            variables.append(self._loop_target(generator.target, generator.iter))
+            for condition in generator.ifs:
+                self.visit(condition)
+        self.visit(node.elt)
+        for variable in variables:
+            if variable is not None:
+                self.loops.pop(variable, None)
+
+    def _dict_comprehension(self, node: ast.DictComp) -> None:
+        for generator in node.generators:
+            self.visit(generator.iter)
+            self._loop_target(generator.target, generator.iter)
+        self.visit(node.key)
+        self.visit(node.value)
+
+    def _escape(self, node: ast.Return | ast.Yield | ast.YieldFrom) -> None:
+        if node.value is not None:
+            self.visit(node.value)
+            for obj in self._objs_of_value(node.value):
+                obj.escapes = True
+            if isinstance(node.value, ast.Tuple):
+                for element in node.value.elts:
+                    for obj in self._objs_of_value(element):
+                        obj.escapes = True
+
+    def _if(self, node: ast.If) -> None:
+        self.visit(node.test)
+        if self._parent_test(node.test) and node.body:
+            first = node.body[0]
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Call)
+                and self.qualified(first.value.func) == "os._exit"
+            ):
+                self.parent_exits.add(id(first.value))
+        for statement in (*node.body, *node.orelse):
+            self.visit(statement)
+
+    def _parent_test(self, test: ast.AST) -> bool:
+        """Whether ``test`` is true in the parent after a fork: ``os.fork()``, ``pid``, ``pid > 0``."""
+        if isinstance(test, ast.Call):
+            return self.qualified(test.func) in ("os.fork", "os.forkpty", "pty.fork")
+        if isinstance(test, ast.Name):
+            return self.key(test) in self.fork_pids
+        if (
+            isinstance(test, ast.Compare)
+            and len(test.ops) == 1
+            and isinstance(test.ops[0], (ast.NotEq, ast.Gt))
+            and isinstance(test.comparators[0], ast.Constant)
+            and test.comparators[0].value == 0
+        ):
+            return self.key(test.left) in self.fork_pids
+        return False
+
+    def _compare(self, node: ast.Compare) -> None:
+        operands = [node.left, *node.comparators]
+        if any(isinstance(o, ast.Name) and o.id == "__name__" for o in operands) and any(
+            isinstance(n, ast.Constant) and n.value == "__mp_main__"
+            for o in operands
+            for n in ast.walk(o)
+        ):
+            self.mp_main_tests.append(node)
+        self.generic_visit(node)
+
+    def _record(self, key: Key, method: str, node: ast.Call) -> None:
+        self.calls.setdefault(key, {}).setdefault(method, []).append(node)
+        container = self.loops.get(key)
+        if container is not None:
+            self.calls.setdefault(container, {}).setdefault(method, []).append(node)
+
+    def _call(self, node: ast.Call) -> None:
+        self.visit(node.func)
+        for argument in node.args:
+            self.visit(argument)
+        for keyword in node.keywords:
+            self.visit(keyword.value)
+        name = self.qualified(node.func)
+        if name is not None:
+            self._constructor(name, node)
+            self.named_calls.append((name, node))
+            if name in ("os.fork", "os.forkpty", "pty.fork") and self.functions:
+                self.fork_functions[id(node)] = self.functions[-1]
+            if name == "threading.Thread":
+                self.threads.append(node)
+            elif name == "os.kill" and len(node.args) >= 2:
+                self._kill(node)
+        handled: set[int] = set()
+        if isinstance(node.func, ast.Attribute):
+            receiver = node.func.value
+            method = node.func.attr
+            obj = self.by_call.get(id(receiver)) if isinstance(receiver, ast.Call) else None
+            if obj is not None:
+                obj.direct.setdefault(method, []).append(node)
+                if method in TASK_METHODS and node.args:
+                    obj.tasks.append(node.args[0])
+            key = self.key(receiver)
+            if key is not None:
+                self._record(key, method, node)
+                targets = self.objs_at(key)
+                if method in TASK_METHODS and node.args:
+                    for target in targets:
+                        target.tasks.append(node.args[0])
+                if method in _CONTAINER_ADD:
+                    for argument in node.args:
+                        for added in self._objs_of_value(argument):
+                            added.containers.add(key)
+                            handled.add(id(added))
+        helper = self._helper(node.func)
+        if helper is not None:
+            for position, methods in helper.items():
+                if position < len(node.args):
+                    argument_key = self.key(node.args[position])
+                    if argument_key is not None:
+                        for method in methods:
+                            self._record(argument_key, method, node)
+                        for obj in self.objs_at(argument_key):
+                            handled.add(id(obj))
+        if name is not None and name.rsplit(".", 1)[-1] == "close_and_join" and node.args:
+            argument_key = self.key(node.args[0])
+            if argument_key is not None:
+                self._record(argument_key, "close", node)
+                self._record(argument_key, "join", node)
+                for obj in self.objs_at(argument_key):
+                    handled.add(id(obj))
+        # Anything else a pool is passed to may end it: stop guessing about its end.
+        for argument in (*node.args, *(k.value for k in node.keywords)):
+            for obj in self._objs_of_value(argument):
+                if id(obj) not in handled and obj.call is not node:
+                    obj.escapes = True
+
+    def _helper(self, func: ast.AST) -> dict[int, set[str]] | None:
+        dotted = _dotted(func)
+        if dotted is None:
+            return None
+        head, _, rest = dotted.partition(".")
+        owner = self.owner(head, self.scope)
+        if owner.cls is not None and head == owner.self_name and rest and "." not in rest:
+            return self.helpers.get((id(self.root), "self." + rest))
+        if owner is self.root and not rest:
+            return self.helpers.get((id(self.root), dotted))
+        return None
+
+    def _constructor(self, name: str, node: ast.Call) -> None:
+        kind = None
+        if self.index is not None:
+            plain = name.replace("()", "")
+            if plain.startswith("self."):
+                plain = plain.split(".", 1)[1]
+            kind = self.index.kind_of(plain, self.module)
+        if kind is None:
+            kind = classify(name, node, frozenset(self.families))
+        if kind is None or self.mocked:
+            return
+        obj = Obj(kind, node, self.scope)
+        for keyword in node.keywords:
+            if keyword.arg == "target":
+                obj.tasks.append(keyword.value)
+            if (
+                keyword.arg == "daemon"
+                and isinstance(keyword.value, ast.Constant)
+                and keyword.value.value is True
+            ):
+                obj.daemon = node
+        if obj.daemon is None and self.index is not None and self.index.is_daemon_class(kind):
+            obj.daemon = node
+        self.objs.append(obj)
+        self.by_call[id(node)] = obj
+
+    def _kill(self, node: ast.Call) -> None:
+        signal = self.qualified(node.args[1]) or ""
+        short = signal.rsplit(".", 1)[-1]
+        if short not in ("SIGTERM", "SIGKILL"):
+            return
+        pid = node.args[0]
+        if isinstance(pid, ast.Attribute) and pid.attr == "pid":
+            owner = self.key(pid.value)
+            if owner is None:
+                return
+            container = self.loops.get(owner)
+            targets = [*self.objs_at(owner)]
+            if container is not None:
+                targets += [o for o in self.objs if container in o.containers]
+                targets += self.objs_at(container)
+            if (
+                any(o.kind.kind == "process" for o in targets)
+                or container is not None
+                and container[1].endswith("._pool")
+            ):
+                self.kills.append(Kill(node, short))
+        elif self.key(pid) in self.fork_pids:
+            self.kills.append(Kill(node, short))
+
+
+def _is_mock(name: str) -> bool:
+    """Whether ``name`` is ``mock.patch`` (or ``patch.object``...): what it makes is a mock."""
+    parts = name.replace("()", "").split(".")
+    return "patch" in parts[-2:] and ("mock" in name or parts[0] == "patch")
+
+
+_ENDING = frozenset({"close", "join", "terminate", "kill", "shutdown"})
+
+_DISPATCH = {
+    ast.FunctionDef: ModuleAnalysis._function,
+    ast.AsyncFunctionDef: ModuleAnalysis._function,
+    ast.Lambda: ModuleAnalysis._function,
+    ast.ClassDef: ModuleAnalysis._class,
+    ast.Global: ModuleAnalysis._global,
+    ast.Nonlocal: ModuleAnalysis._global,
+    ast.Import: ModuleAnalysis._import,
+    ast.ImportFrom: ModuleAnalysis._import,
+    ast.Assign: ModuleAnalysis._assign,
+    ast.AnnAssign: ModuleAnalysis._assign,
+    ast.With: ModuleAnalysis._with,
+    ast.AsyncWith: ModuleAnalysis._with,
+    ast.For: ModuleAnalysis._for,
+    ast.AsyncFor: ModuleAnalysis._for,
+    ast.ListComp: ModuleAnalysis._comprehension,
+    ast.SetComp: ModuleAnalysis._comprehension,
+    ast.GeneratorExp: ModuleAnalysis._comprehension,
+    ast.DictComp: ModuleAnalysis._dict_comprehension,
+    ast.Return: ModuleAnalysis._escape,
+    ast.Yield: ModuleAnalysis._escape,
+    ast.YieldFrom: ModuleAnalysis._escape,
+    ast.Compare: ModuleAnalysis._compare,
+    ast.If: ModuleAnalysis._if,
+    ast.Call: ModuleAnalysis._call,
+}

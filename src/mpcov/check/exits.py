@@ -1,0 +1,199 @@
+"""Exit and child-program rules: MPC201-MPC205, MPC211 and MPC212.
+
+These concern how a process ends (``os._exit``, ``exec``), how a new Python
+program starts (``subprocess`` with ``sys.executable``), and whether processes
+that share a data file erase each other's data (``parallel``).
+"""
+
+from __future__ import annotations
+
+import ast
+
+from packaging.version import Version
+
+from mpcov.check.analysis import ModuleAnalysis
+from mpcov.check.findings import Collector
+from mpcov.check.settings import Settings
+
+#: coverage.py releases whose ``patch = ["fork"]`` measures a forked child by itself.
+FORK_PATCH_FIXED = Version("7.17.3")
+
+EXEC = frozenset(
+    f"os.{name}"
+    for name in ("execl", "execle", "execlp", "execlpe", "execv", "execve", "execvp", "execvpe")
+)
+#: exec functions that take an environment: the ``execv`` patch adds coverage's
+#: configuration to it, so the new program is measured too.
+EXEC_WITH_ENV = frozenset({"os.execle", "os.execlpe", "os.execve", "os.execvpe"})
+SPAWN_CHILD = frozenset(
+    {
+        "subprocess.run",
+        "subprocess.call",
+        "subprocess.check_call",
+        "subprocess.check_output",
+        "subprocess.Popen",
+        "subprocess.getoutput",
+        "subprocess.getstatusoutput",
+        "asyncio.create_subprocess_exec",
+        "asyncio.create_subprocess_shell",
+        "os.system",
+        "os.popen",
+        "os.posix_spawn",
+        "os.posix_spawnp",
+        *(
+            f"os.{name}"
+            for name in (
+                *("spawnl", "spawnle", "spawnlp", "spawnlpe"),
+                *("spawnv", "spawnve", "spawnvp", "spawnvpe"),
+            )
+        ),
+    }
+)
+FORKS = frozenset({"os.fork", "os.forkpty", "pty.fork"})
+#: ``python -m NAME`` children that run tools, not the project's code.
+TOOL_MODULES = frozenset(
+    {
+        "pip",
+        "venv",
+        "ensurepip",
+        "virtualenv",
+        "build",
+        "twine",
+        "wheel",
+        "setuptools",
+        "pipx",
+        "http",
+        "json",
+        "zipapp",
+        "compileall",
+        "py_compile",
+        "site",
+        "sysconfig",
+        "pydoc",
+        "idlelib",
+    }
+)
+
+
+def _is_sys_executable(node: ast.AST, a: ModuleAnalysis) -> bool:
+    return isinstance(node, (ast.Name, ast.Attribute)) and a.qualified(node) == "sys.executable"
+
+
+def _python_child(call: ast.Call, a: ModuleAnalysis, project: frozenset[str]) -> bool:
+    """Whether ``call`` starts ``sys.executable`` to run code the project may measure."""
+    arguments: list[ast.AST] = [*call.args, *(k.value for k in call.keywords if k.arg != "env")]
+    if not any(_is_sys_executable(n, a) for arg in arguments for n in ast.walk(arg)):
+        return False
+    for argument in arguments:
+        if not isinstance(argument, (ast.List, ast.Tuple)):
+            continue
+        words = [e.value if isinstance(e, ast.Constant) else None for e in argument.elts]
+        for i, word in enumerate(words):
+            following = words[i + 1] if i + 1 < len(words) else None
+            if word == "-m" and isinstance(following, str):
+                if following.split(".", 1)[0] in TOOL_MODULES:
+                    return False
+            elif word == "-c" and isinstance(following, str):
+                if not any(name in following for name in project):
+                    return False  # code that imports nothing of the project
+            elif isinstance(word, str) and word.endswith("setup.py"):
+                return False
+            elif word in ("--version", "-V", "-VV"):
+                return False
+    return True
+
+
+def _mentions_environ(node: ast.AST) -> bool:
+    return any(
+        (isinstance(n, ast.Attribute) and n.attr == "environ")
+        or (isinstance(n, ast.Name) and n.id == "environ")
+        for n in ast.walk(node)
+    )
+
+
+def _drops_coverage_env(call: ast.Call) -> ast.AST | None:
+    """The ``env=`` value when it is a new mapping without ``os.environ``'s variables."""
+    for keyword in call.keywords:
+        if keyword.arg != "env":
+            continue
+        value = keyword.value
+        if isinstance(value, ast.Dict):
+            spread = [v for k, v in zip(value.keys, value.values) if k is None]
+            named = [k.value for k in value.keys if isinstance(k, ast.Constant)]
+            if any(_mentions_environ(v) for v in spread) or any(
+                isinstance(n, str) and n.startswith("COVERAGE_") for n in named
+            ):
+                return None
+            return value
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+            if value.func.id == "dict":
+                sources = [*value.args, *(k.value for k in value.keywords if k.arg is None)]
+                return None if any(_mentions_environ(s) for s in sources) else value
+    return None
+
+
+def check(
+    a: ModuleAnalysis, out: Collector, settings: Settings, project: frozenset[str] = frozenset()
+) -> None:
+    """Apply the exit and child-program rules to one module."""
+    patch = set(settings.patch)
+    names = {name for name, _ in a.named_calls}
+    forks = [call for name, call in a.named_calls if name in FORKS]
+    for name, call in a.named_calls:
+        if name == "os._exit":
+            if id(call) in a.parent_exits and not settings.effective_parallel:
+                continue  # the parent leaves right after a fork: the child has all its data
+            if "_exit" not in patch:
+                out.add("MPC201", call)
+            elif forks and not settings.effective_parallel:
+                out.add("MPC204", call, "here a forked child's data is erased by its parent")
+        elif name in EXEC:
+            python = _python_child(call, a, project)
+            if "execv" not in patch:
+                out.add("MPC202", call)
+            elif python and name in EXEC_WITH_ENV and not settings.effective_parallel:
+                out.add(
+                    "MPC204",
+                    call,
+                    "here the new program, measured through the environment that the execv "
+                    "patch extends, erases what ran before the exec",
+                )
+            if python and not {"subprocess", "execv"} & patch:
+                out.add("MPC203", call)
+        elif name in SPAWN_CHILD and _python_child(call, a, project):
+            if "subprocess" not in patch:
+                out.add("MPC203", call)
+            elif _drops_coverage_env(call) is not None:
+                out.add("MPC212", call)
+    if "fork" in patch and "subprocess" not in patch and settings.coverage_older_than(
+        FORK_PATCH_FIXED
+    ):
+        for call in forks:
+            out.add("MPC205", call, f"installed: coverage.py {settings.coverage_version}")
+    if not settings.effective_parallel:
+        for call in forks:
+            function = a.fork_functions.get(id(call))
+            if function is None and ("os._exit" in names or names & EXEC):
+                continue
+            if function is not None and _ends_or_returns(function, a):
+                continue
+            out.add("MPC211", call)
+
+
+def _ends_or_returns(function: ast.AST, a: ModuleAnalysis) -> bool:
+    """Whether a forking function ends a process with os._exit()/exec (MPC201/MPC202 then
+    apply), or returns a value in both branches, so the child goes on in the caller."""
+    returns = 0
+    stack = list(ast.iter_child_nodes(function))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(node, ast.Return) and node.value is not None:
+            returns += 1
+        elif isinstance(node, ast.Call):
+            name = a.qualified(node.func)
+            if name == "os._exit" or name in EXEC:
+                return True
+        stack.extend(ast.iter_child_nodes(node))
+    return returns >= 2

@@ -1,0 +1,53 @@
+"""Settings rules for what starts workers: MPC206-MPC210.
+
+Each reports a *place*: the runner gathers the places of one rule (for MPC209,
+of one library) across every file into a single finding, because one missing
+setting is one mistake, however many pools it affects. Every library gets the
+fix that works for its workers (:data:`mpcov.check.libraries.FAMILY_FIX`).
+"""
+
+from __future__ import annotations
+
+from mpcov.check.analysis import ModuleAnalysis, Obj
+from mpcov.check.findings import Collector
+from mpcov.check.libraries import FAMILY_FIX, STDLIB
+from mpcov.check.settings import Settings
+
+_REACHED_BY_CONCURRENCY = frozenset({STDLIB, "mpire"})
+_NEED_EXIT = frozenset({"billiard", "multiprocess"})
+_NAMES = {
+    "billiard": "billiard",
+    "multiprocess": "multiprocess (pathos)",
+    "loky": "loky",
+    "joblib": "joblib (loky)",
+}
+
+
+def check(a: ModuleAnalysis, out: Collector, settings: Settings, objs: list[Obj]) -> None:
+    """Record the places where the settings do not reach the workers."""
+    patch, concurrency = set(settings.patch), set(settings.concurrency)
+    multiprocessing = "multiprocessing" in concurrency
+    starts = False
+    for obj in objs:
+        starts = True
+        if obj.kind.measures_itself:
+            continue
+        family = obj.kind.family
+        if family in _REACHED_BY_CONCURRENCY:
+            if not multiprocessing and "subprocess" not in patch:
+                out.add("MPC210", obj.call, group=STDLIB)
+            elif "subprocess" in patch and "_exit" not in patch and not multiprocessing:
+                out.add("MPC206", obj.call)
+        elif family in _NEED_EXIT:
+            if not {"subprocess", "_exit"} <= patch:
+                detail = f"{_NAMES[family]} workers need both patches"
+                out.add("MPC209", obj.call, detail, group=family, fix=FAMILY_FIX[family])
+        elif "subprocess" not in patch:
+            detail = f"{_NAMES[family]} workers are fresh interpreters"
+            out.add("MPC209", obj.call, detail, group=family, fix=FAMILY_FIX[family])
+    if not ({"subprocess", "_exit"} <= patch and not multiprocessing):
+        for test in a.mp_main_tests:
+            out.add("MPC207", test)
+    if starts and not settings.traces_all_threads:
+        for call in a.threads:
+            out.add("MPC208", call)

@@ -1,0 +1,52 @@
+"""Process rules: MPC103 (SIGTERM), MPC104 (SIGKILL), MPC105 (daemon never joined)."""
+
+from __future__ import annotations
+
+import ast
+
+from mpcov.check.analysis import ModuleAnalysis, Obj
+from mpcov.check.findings import Collector
+from mpcov.check.settings import Settings
+
+
+def _waits(join: ast.Call) -> bool:
+    """Whether a ``join()`` call waits for the end (no timeout); helpers count as waiting."""
+    if not (isinstance(join.func, ast.Attribute) and join.func.attr == "join"):
+        return True
+    has_timeout = bool(join.args) or any(k.arg == "timeout" for k in join.keywords)
+    return not has_timeout
+
+
+def check(
+    a: ModuleAnalysis,
+    out: Collector,
+    settings: Settings,
+    objs: list[Obj],
+    handles_sigterm: bool = False,
+) -> None:
+    """Apply the process rules to the processes in ``objs`` and to ``os.kill`` calls.
+
+    ``handles_sigterm``: the project installs its own SIGTERM handler (outside its
+    tests), so a child may end cleanly on SIGTERM, and MPC103/MPC105 would guess.
+    """
+    sigterm_saves = settings.sigterm or handles_sigterm
+    for obj in objs:
+        if obj.kind.kind != "process":
+            continue
+        methods = a.methods_of(obj)
+        joins = [j for j in methods.get("join", []) if _waits(j)]
+        for call in methods.get("kill", []):
+            if not any(j.lineno < call.lineno for j in joins):
+                out.add("MPC104", call)
+        if not sigterm_saves:
+            for call in methods.get("terminate", []):
+                if not any(j.lineno < call.lineno for j in joins):
+                    out.add("MPC103", call)
+            started = "start" in methods
+            if obj.daemon is not None and started and not methods.get("join") and not obj.escapes:
+                out.add("MPC105", obj.daemon)
+    for kill in a.kills:
+        if kill.signal == "SIGKILL":
+            out.add("MPC104", kill.call)
+        elif not sigterm_saves:
+            out.add("MPC103", kill.call)
