@@ -22,6 +22,7 @@ from types import FrameType
 from typing import Any, TextIO
 
 from mpcov import __version__
+from mpcov.catalogue import examples_dir
 from mpcov.engine import (
     Environment,
     GroupResult,
@@ -114,9 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
         "paths",
         nargs="*",
         type=Path,
-        default=[Path("examples")],
+        default=[],
         metavar="SCRIPT_OR_DIR",
-        help="example scripts, or folders of them (default: ./examples)",
+        help=(
+            "example scripts, or folders of them (default: ./examples if it exists, "
+            "else the catalogue shipped with mpcov)"
+        ),
     )
     v.add_argument(
         "--start-method",
@@ -225,7 +229,19 @@ class _Progress:
         self.stream.flush()
 
 
+def _default_paths() -> list[Path]:
+    """./examples when the current folder has one (a checkout), else the shipped catalogue."""
+    here = Path("examples")
+    if here.is_dir():
+        return [here]
+    shipped = examples_dir()
+    if shipped is None:
+        raise HeaderError("no ./examples folder here and no catalogue shipped with mpcov")
+    return [shipped]
+
+
 def _load(paths: Sequence[Path]) -> list[Example]:
+    paths = list(paths) or _default_paths()
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise HeaderError(f"{missing[0]}: no such file or directory")
