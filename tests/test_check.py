@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+
 import os
 import re
 import sys
@@ -12,17 +12,25 @@ from pathlib import Path
 
 import pytest
 
-from mpcov import cli
 from mpcov.check import (
     RULES,
+    CheckConfig,
     CheckError,
     Finding,
+    Measured,
+    Report,
     Settings,
+    check_files,
     check_paths,
     check_source,
+    find_config,
+    read_config,
     read_settings,
     select_rules,
 )
+from mpcov.check import cmdline
+from mpcov.check.discovery import discover as discover_files
+from mpcov.check.libraries import FAMILY_FIX as LIBRARY_FIX
 from mpcov.engine import Environment, skip_reason
 from mpcov.header import Example, discover, parse
 
@@ -42,362 +50,308 @@ def _rules(source: str, settings: Settings | None = None) -> list[str]:
     return [f.rule for f in check_source(textwrap.dedent(source), "t.py", settings)]
 
 
+def _places(source: str, settings: Settings | None = None) -> list[tuple[str, int]]:
+    return [(f.rule, f.line) for f in check_source(textwrap.dedent(source), "t.py", settings)]
+
+
 MP = Settings(concurrency=("multiprocessing",))
 
 
-@dataclass(frozen=True)
-class Case:
-    """A rule, the settings, a snippet it flags and the fixed snippet it leaves alone."""
-
-    rule: str
-    bad: str
-    good: str
-    settings: Settings = MP
-    good_settings: Settings | None = None
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
 
 
-CASES = [
-    Case(
-        "MPC101",
-        """
-        import multiprocessing as mp
-        with mp.Pool(2) as pool:
-            pool.map(f, [1])
-        """,
-        """
-        import multiprocessing as mp
-        with mp.Pool(2) as pool:
-            pool.map(f, [1])
-            pool.close()
-            pool.join()
-        """,
-    ),
-    Case(
-        "MPC102",
-        """
-        from multiprocessing import Pool
-        pool = Pool(2)
-        pool.map(f, [1])
-        pool.terminate()
-        pool.join()
-        """,
-        """
-        from multiprocessing import Pool
-        pool = Pool(2)
-        pool.map(f, [1])
-        pool.close()
-        pool.join()
-        """,
-    ),
-    Case(
-        "MPC103",
-        """
-        import multiprocessing
-        p = multiprocessing.Process(target=f)
-        p.start()
-        p.terminate()
-        """,
-        """
-        import multiprocessing
-        p = multiprocessing.Process(target=f)
-        p.start()
-        p.terminate()
-        """,
-        good_settings=Settings(concurrency=("multiprocessing",), sigterm=True),
-    ),
-    Case(
-        "MPC104",
-        """
-        import multiprocessing
-        p = multiprocessing.Process(target=f)
-        p.start()
-        p.kill()
-        """,
-        """
-        import multiprocessing
-        p = multiprocessing.Process(target=f)
-        p.start()
-        p.join()
-        """,
-    ),
-    Case(
-        "MPC105",
-        """
-        import multiprocessing
-        p = multiprocessing.Process(target=f, daemon=True)
-        p.start()
-        """,
-        """
-        import multiprocessing
-        p = multiprocessing.Process(target=f, daemon=True)
-        p.start()
-        p.join()
-        """,
-    ),
-    Case(
-        "MPC106",
-        """
-        import multiprocessing
-        pool = multiprocessing.Pool(2)
-        pool.map(f, [1])
-        """,
-        """
-        import multiprocessing
-        from mpcov import close_and_join
-        pool = multiprocessing.Pool(2)
-        pool.map(f, [1])
-        close_and_join(pool)
-        """,
-    ),
-    Case(
-        "MPC107",
-        """
-        try:
-            from pytest_cov.embed import cleanup_on_sigterm
-        except ImportError:
-            pass
-        """,
-        """
-        import pytest_cov
-        """,
-    ),
-    Case(
-        "MPC201",
-        """
-        import os
-        if os.fork() == 0:
-            os._exit(0)
-        """,
-        """
-        import os
-        if os.fork() == 0:
-            os._exit(0)
-        """,
-        settings=Settings(parallel=True),
-        good_settings=Settings(patch=("_exit",), parallel=True),
-    ),
-    Case(
-        "MPC202",
-        """
-        import os, sys
-        os.execv("/bin/true", ["true"])
-        """,
-        """
-        import os, sys
-        os.execv("/bin/true", ["true"])
-        """,
-        settings=Settings(parallel=True),
-        good_settings=Settings(patch=("execv",), parallel=True),
-    ),
-    Case(
-        "MPC203",
-        """
-        import subprocess, sys
-        subprocess.run([sys.executable, "child.py"], check=True)
-        """,
-        """
-        import subprocess, sys
-        subprocess.run([sys.executable, "child.py"], check=True)
-        """,
-        settings=Settings(parallel=True),
-        good_settings=Settings(patch=("subprocess",)),
-    ),
-    Case(
-        "MPC204",
-        """
-        import os
-        if os.fork() == 0:
-            os._exit(0)
-        """,
-        """
-        import os
-        if os.fork() == 0:
-            os._exit(0)
-        """,
-        settings=Settings(patch=("_exit",)),
-        good_settings=Settings(patch=("_exit",), parallel=True),
-    ),
-    Case(
-        "MPC205",
-        """
-        import os
-        if os.fork() == 0:
-            os._exit(0)
-        """,
-        """
-        import os
-        if os.fork() == 0:
-            os._exit(0)
-        """,
-        settings=Settings(patch=("fork", "_exit"), parallel=True, coverage_version="7.16.2"),
-        good_settings=Settings(patch=("fork", "_exit"), parallel=True, coverage_version="7.17.3"),
-    ),
-    Case(
-        "MPC206",
-        """
-        import multiprocessing
-        with multiprocessing.Pool(2) as pool:
-            pool.map(f, [1])
-            pool.close()
-            pool.join()
-        """,
-        """
-        import multiprocessing
-        with multiprocessing.Pool(2) as pool:
-            pool.map(f, [1])
-            pool.close()
-            pool.join()
-        """,
-        settings=Settings(patch=("subprocess",)),
-        good_settings=Settings(patch=("subprocess", "_exit")),
-    ),
-    Case(
-        "MPC207",
-        """
-        if __name__ == "__mp_main__":
-            setting = 42
-        """,
-        """
-        if __name__ == "__mp_main__":
-            setting = 42
-        """,
-        good_settings=Settings(patch=("subprocess", "_exit")),
-    ),
-    Case(
-        "MPC208",
-        """
-        import multiprocessing, threading
-        def work():
-            t = threading.Thread(target=f)
-            t.start()
-            t.join()
-        p = multiprocessing.Process(target=work)
-        p.start()
-        p.join()
-        """,
-        """
-        import multiprocessing, threading
-        def work():
-            t = threading.Thread(target=f)
-            t.start()
-            t.join()
-        p = multiprocessing.Process(target=work)
-        p.start()
-        p.join()
-        """,
-        good_settings=Settings(concurrency=("multiprocessing", "thread")),
-    ),
-    Case(
-        "MPC209",
-        """
-        from joblib import Parallel, delayed
-        Parallel(n_jobs=2)(delayed(f)(i) for i in range(4))
-        """,
-        """
-        from joblib import Parallel, delayed
-        Parallel(n_jobs=2)(delayed(f)(i) for i in range(4))
-        """,
-        good_settings=Settings(patch=("subprocess", "_exit")),
-    ),
-    Case(
-        "MPC210",
-        """
-        import multiprocessing
-        p = multiprocessing.Process(target=f)
-        p.start()
-        p.join()
-        """,
-        """
-        import multiprocessing
-        p = multiprocessing.Process(target=f)
-        p.start()
-        p.join()
-        """,
-        settings=Settings(),
-        good_settings=MP,
-    ),
-]
+def _found(report: Report, root: Path) -> list[tuple[str, str, int]]:
+    return [(f.rule, Path(f.path).relative_to(root).as_posix(), f.line) for f in report.findings]
 
 
-def test_mpc209_billiard_needs_exit_too() -> None:
-    """A billiard pool is flagged with ``patch = ["subprocess"]`` alone, not with ``_exit``."""
+def test_rules_table_is_data() -> None:
+    """Each rule has an id, a title, a summary, a fix and a scope the runner knows."""
+    for rule_id, rule in RULES.items():
+        assert rule_id == rule.id
+        assert rule.scope in ("place", "project"), rule_id
+        assert rule.title and rule.summary and rule.fix, rule_id
+
+
+def test_scopes_keep_names_apart() -> None:
+    """A ``proc`` that is a Process in one function is not the ``proc`` of another."""
     source = """
-    import billiard
-    pool = billiard.get_context("spawn").Pool(1)
-    pool.close()
-    pool.join()
+    import multiprocessing, subprocess
+    def one():
+        proc = multiprocessing.Process(target=work)
+        proc.start()
+        proc.join()
+    def two():
+        proc = subprocess.Popen(["ls"])
+        proc.terminate()
+        proc.kill()
     """
-    assert ["MPC206", "MPC209"] == _rules(source, Settings(patch=("subprocess",)))
-    assert [] == _rules(source, Settings(patch=("subprocess", "_exit")))
+    assert [] == _places(source, MP)
 
 
-def test_cases_cover_every_rule() -> None:
-    """Every rule has a bad and a fixed snippet below."""
-    assert sorted(RULES) == sorted(case.rule for case in CASES)
-
-
-@pytest.mark.parametrize("case", CASES, ids=[c.rule for c in CASES])
-def test_rule_fires_on_bad_snippet(case: Case) -> None:
-    """The rule flags its minimal bad snippet."""
-    assert case.rule in _rules(case.bad, case.settings)
-
-
-@pytest.mark.parametrize("case", CASES, ids=[c.rule for c in CASES])
-def test_rule_quiet_on_fixed_snippet(case: Case) -> None:
-    """The rule leaves the fixed form alone."""
-    settings = case.good_settings if case.good_settings is not None else case.settings
-    assert case.rule not in _rules(case.good, settings)
-
-
-def test_mpc101_accepts_closing_pool() -> None:
-    """``mpcov.closing_pool`` is the recommended form, never flagged."""
-    source = """
-    from mpcov import closing_pool
-    with closing_pool(2) as pool:
-        pool.map(f, [1])
-    """
-    assert [] == _rules(source, MP)
-
-
-def test_mpc101_flags_context_pool_without_name() -> None:
-    """A pool from a context, used in ``with`` without ``as``, is flagged at its call."""
+def test_pool_terminate_is_one_finding() -> None:
+    """A pool's terminate() is MPC102 only, never also MPC103."""
     source = """
     import multiprocessing
-    with multiprocessing.get_context("spawn").Pool(2):
-        pass
+    pool = multiprocessing.Pool(2)
+    pool.terminate()
     """
-    findings = check_source(textwrap.dedent(source), "t.py", MP)
-    assert [("MPC101", 3, 6)] == [(f.rule, f.line, f.column) for f in findings]
+    assert [("MPC102", 4)] == _places(source, MP)
 
 
-def test_mpc101_mentions_sigterm_when_set() -> None:
-    """With ``sigterm = true`` the message says that it does not help."""
-    source = "import multiprocessing\nwith multiprocessing.Pool() as p:\n    pass\n"
-    settings = Settings(concurrency=("multiprocessing",), sigterm=True)
-    (finding,) = check_source(source, "t.py", settings)
-    assert "sigterm = true` does not make this reliable" in finding.message
-
-
-def test_thread_pools_and_executors_are_not_pools() -> None:
-    """Thread pools and ``ProcessPoolExecutor`` (which joins its workers) are not flagged."""
+def test_self_attribute_closed_in_another_method() -> None:
+    """``self.pool`` created in ``__init__`` and closed and joined in ``stop()`` is fine."""
     source = """
-    from multiprocessing.dummy import Pool
-    from multiprocessing.pool import ThreadPool
-    from concurrent.futures import ProcessPoolExecutor
-    with Pool(2) as a, ThreadPool(2) as b, ProcessPoolExecutor() as c:
-        pass
+    import multiprocessing
+    class Runner:
+        def __init__(self):
+            self.pool = multiprocessing.Pool(2)
+        def stop(self):
+            self.pool.close()
+            self.pool.join()
     """
-    assert [] == _rules(source, MP)
+    assert [] == _places(source, MP)
 
 
-def test_mpc106_flags_unbound_pool() -> None:
-    """``Pool(2).map(...)`` leaves a pool nobody can close."""
-    assert ["MPC106"] == _rules("import multiprocessing\nmultiprocessing.Pool(2).map(f, [1])\n", MP)
+def test_mock_patched_pool_is_not_a_pool() -> None:
+    """A pool made while ``multiprocessing.Pool`` is patched by ``mock.patch`` is a mock."""
+    source = """
+    import multiprocessing
+    from unittest import mock
+    def test_pool():
+        with mock.patch("multiprocessing.Pool"):
+            pool = multiprocessing.Pool(2)
+            pool.map(print, [1])
+    @mock.patch("multiprocessing.Process")
+    def test_process(process):
+        p = multiprocessing.Process(target=work, daemon=True)
+        p.start()
+    """
+    assert [] == _places(source, Settings())
 
 
-def test_mpc203_ignores_non_python_children() -> None:
-    """A subprocess that is not ``sys.executable`` is not a Python child."""
-    assert [] == _rules("import subprocess\nsubprocess.run(['ls'])\n", Settings())
+def test_builtin_tasks_run_no_measured_code() -> None:
+    """A pool whose only task is a builtin runs none of the project's code in its workers."""
+    source = """
+    import multiprocessing
+    pool = multiprocessing.Pool(2)
+    print(pool.map(abs, [-1]))
+    """
+    assert [] == _places(source, Settings())
+
+
+def test_pragma_no_cover_lines_are_left_out(tmp_path: Path) -> None:
+    """Lines (and blocks) coverage excludes from measurement give no finding."""
+    _write(tmp_path, "pyproject.toml", "[tool.coverage.run]\nbranch = true\n")
+    bad = _write(
+        tmp_path,
+        "m.py",
+        """
+        import os
+        def reexec():  # pragma: no cover
+            os.execv("/bin/true", ["true"])
+        os._exit(0)  # pragma: no cover
+        os._exit(1)
+        """,
+    )
+    settings = read_settings(tmp_path / "pyproject.toml")
+    report = check_files([bad], settings)
+    assert [("MPC201", "m.py", 6)] == _found(report, tmp_path)
+
+
+def test_project_sigterm_handler_silences_mpc103(tmp_path: Path) -> None:
+    """A project that installs its own SIGTERM handler may end children cleanly: no MPC103."""
+    _write(tmp_path, "server.py", "import signal\nsignal.signal(signal.SIGTERM, print)\n")
+    run = _write(
+        tmp_path,
+        "run.py",
+        """
+        import multiprocessing
+        p = multiprocessing.Process(target=work)
+        p.start()
+        p.terminate()
+        p.kill()
+        """,
+    )
+    report = check_files([tmp_path], MP)
+    assert [("MPC104", "run.py", 6)] == _found(report, tmp_path)
+    assert [("MPC103", "run.py", 5), ("MPC104", "run.py", 6)] == _found(
+        check_files([run], MP), tmp_path
+    )
+
+
+def test_subclass_from_another_module_with_safe_exit(tmp_path: Path) -> None:
+    """A Pool subclass whose ``__exit__`` closes and joins, imported from another module, is fine;
+    a subclass that keeps Pool's ``__exit__`` is flagged where it is used."""
+    _write(tmp_path, "pkg/__init__.py", "")
+    _write(
+        tmp_path,
+        "pkg/pools.py",
+        """
+        import multiprocessing.pool
+        class SafePool(multiprocessing.pool.Pool):
+            def __exit__(self, *exc):
+                self.close()
+                self.join()
+        class PlainPool(multiprocessing.pool.Pool):
+            pass
+        """,
+    )
+    _write(
+        tmp_path,
+        "pkg/use.py",
+        """
+        from pkg.pools import PlainPool, SafePool
+        from . import pools
+        def work(x):
+            return x
+        def run():
+            with SafePool(2) as pool:
+                pool.map(work, [1])
+            with pools.PlainPool(2) as pool:
+                pool.map(work, [1])
+        """,
+    )
+    report = check_files([tmp_path], MP)
+    assert [("MPC101", "pkg/use.py", 9)] == _found(report, tmp_path)
+
+
+def test_project_rule_reported_once_with_places(tmp_path: Path) -> None:
+    """MPC210 is one finding for the whole run, at the first place, counting every place."""
+    for name in ("a.py", "b.py"):
+        _write(
+            tmp_path,
+            name,
+            """
+            import multiprocessing
+            def run(work):
+                with multiprocessing.get_context("spawn").Pool(2) as pool:
+                    pool.map(work, [1])
+                    pool.close()
+                    pool.join()
+                p = multiprocessing.Process(target=work)
+                p.start()
+                p.join()
+            """,
+        )
+    (finding,) = check_files([tmp_path], Settings()).findings
+    assert ("MPC210", str(tmp_path / "a.py"), 4) == (finding.rule, finding.path, finding.line)
+    assert 4 == len(finding.places)
+    assert "(4 places; also " in finding.message
+
+
+def test_project_rule_place_can_be_suppressed(tmp_path: Path) -> None:
+    """Suppressing one place of a project rule moves the finding to the next place."""
+    _write(
+        tmp_path,
+        "a.py",
+        """
+        import multiprocessing
+        p = multiprocessing.Process(target=work)  # mpcov: ignore[MPC210]
+        p.start()
+        p.join()
+        q = multiprocessing.Process(target=work)
+        q.start()
+        q.join()
+        """,
+    )
+    report = check_files([tmp_path], Settings())
+    assert [("MPC210", "a.py", 6)] == _found(report, tmp_path)
+
+
+def test_unmeasured_file_with_local_tasks_is_left_out(tmp_path: Path) -> None:
+    """A pool in a file coverage omits, running only that file's functions, loses nothing."""
+    _write(tmp_path, ".coveragerc", "[run]\nsource = src\nomit = tools/*\n")
+    _write(tmp_path, "src/app.py", "def task(x):\n    return x\n")
+    _write(
+        tmp_path,
+        "tools/bench.py",
+        """
+        import multiprocessing
+        from app import task
+        def local(x):
+            return x
+        with multiprocessing.Pool(2) as pool:
+            pool.map(local, [1])
+        with multiprocessing.Pool(2) as pool:
+            pool.map(task, [1])
+        """,
+    )
+    settings = read_settings(tmp_path / ".coveragerc")
+    measured = Measured(settings, tmp_path)
+    report = check_files([tmp_path], settings, measured=measured)
+    assert [("MPC101", "tools/bench.py", 8), ("MPC210", "tools/bench.py", 8)] == _found(
+        report, tmp_path
+    )
+    assert 1 == report.unmeasured
+
+
+def test_measured_follows_coverage_source_and_omit(tmp_path: Path) -> None:
+    """``[run] source``/``source_pkgs``/``omit`` decide which files coverage measures."""
+    (tmp_path / "src" / "pkg").mkdir(parents=True)
+    settings = Settings(source=("src",), source_pkgs=("other",), omit=("src/pkg/skip.py",))
+    measured = Measured(settings, tmp_path)
+    assert [True, False, True, False] == [
+        measured(tmp_path / "src" / "pkg" / "m.py"),
+        measured(tmp_path / "src" / "pkg" / "skip.py"),
+        measured(tmp_path / "lib" / "other" / "x.py"),
+        measured(tmp_path / "tests" / "test_m.py"),
+    ]
+
+
+def test_command_line_settings_reach_mpc210(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``coverage run --concurrency=multiprocessing`` in tox.ini counts as that setting."""
+    _write(tmp_path, "tox.ini", "[testenv]\ncommands =\n    coverage run \\\n        --concurrency=multiprocessing -m pytest\n")
+    found = cmdline.scan(tmp_path)
+    assert (["multiprocessing"], ["tox.ini:4: concurrency=multiprocessing"], ["tox.ini"]) == (
+        found.concurrency,
+        found.places,
+        found.read,
+    )
+    settings = Settings().with_command_line(found)
+    assert [] == _places("import multiprocessing\nmultiprocessing.Process(target=work)\n", settings)
+
+
+def test_command_line_scan_reads_noxfile_and_workflows(tmp_path: Path) -> None:
+    """Options split over a ``session.run(...)`` call and in workflow files are found."""
+    _write(
+        tmp_path,
+        "noxfile.py",
+        """
+        def tests(session):
+            session.run(
+                "coverage", "run", "--parallel-mode",
+                "--rcfile", "ci/coveragerc", "-m", "pytest",
+            )
+        """,
+    )
+    _write(tmp_path, ".github/workflows/ci.yml", "env:\n  COVERAGE_RCFILE: ci/other.ini\n")
+    found = cmdline.scan(tmp_path)
+    assert (True, ["ci/coveragerc", "ci/other.ini"]) == (found.parallel, found.rcfiles)
+
+
+def test_select_rules_expands_prefixes_and_ignores() -> None:
+    """``--select MPC1 --ignore MPC104`` keeps the code rules except MPC104."""
+    expected = [r for r in RULES if r.startswith("MPC1") and r != "MPC104"]
+    assert expected == select_rules("MPC1", "mpc104")
+
+
+@pytest.mark.parametrize(
+    ("select", "ignore", "message"),
+    [
+        ("MPC999", None, "--select: unknown rule 'MPC999'"),
+        (",", None, "--select: no rule id given"),
+        (None, " , ", "--ignore: no rule id given"),
+    ],
+)
+def test_select_rules_rejects_bad_specs(select: str | None, ignore: str | None, message: str) -> None:
+    """An id that matches no rule, or an empty list, is a usage error."""
+    with pytest.raises(CheckError) as exc:
+        select_rules(select, ignore)
+    assert str(exc.value).startswith(message)
 
 
 def test_finding_carries_fix_and_docs_anchor() -> None:
@@ -417,21 +371,18 @@ def test_finding_carries_fix_and_docs_anchor() -> None:
     )
 
 
-def test_suppression_silences_named_rule() -> None:
-    """``# mpcov: ignore[MPC201]`` silences that rule on its line only."""
-    source = "import os\nos._exit(0)  # mpcov: ignore[MPC201]\nos._exit(1)\n"
-    assert [3] == [f.line for f in check_source(source, "t.py", Settings())]
-
-
-def test_suppression_of_other_rule_keeps_finding() -> None:
-    """A comment naming another rule does not silence this one."""
-    source = "import os\nos._exit(0)  # mpcov: ignore[MPC101, MPC202]\n"
-    assert ["MPC201"] == _rules(source, Settings())
-
-
-def test_suppression_without_ids_silences_all() -> None:
-    """A bare ``# mpcov: ignore`` silences every rule on its line."""
-    assert [] == _rules("import os\nos._exit(0)  # mpcov: ignore\n", Settings())
+def test_mpc209_fix_names_the_library() -> None:
+    """Each library's MPC209 finding carries the fix that works for that library."""
+    source = """
+    import billiard, joblib
+    billiard.Pool(2).map(f, [1])
+    joblib.Parallel(n_jobs=2)(f for f in [])
+    """
+    fixes = {f.message.split("; ")[-1]: f.fix for f in check_source(textwrap.dedent(source), "t.py", MP) if f.rule == "MPC209"}
+    assert {
+        "billiard workers need both patches": LIBRARY_FIX["billiard"],
+        "joblib (loky) workers are fresh interpreters": LIBRARY_FIX["joblib"],
+    } == fixes
 
 
 def test_suppression_in_string_is_not_a_comment() -> None:
@@ -439,16 +390,112 @@ def test_suppression_in_string_is_not_a_comment() -> None:
     assert ["MPC201"] == _rules("import os\nos._exit(len('# mpcov: ignore'))\n", Settings())
 
 
-def test_select_rules_expands_prefixes_and_ignores() -> None:
-    """``--select MPC1 --ignore MPC104`` keeps the code rules except MPC104."""
-    expected = [r for r in RULES if r.startswith("MPC1") and r != "MPC104"]
-    assert expected == select_rules("MPC1", "mpc104")
+def test_suppression_needs_the_whole_word() -> None:
+    """``# mpcov: ignored`` is a comment, not a suppression."""
+    assert ["MPC201"] == _rules("import os\nos._exit(0)  # mpcov: ignored for now\n", Settings())
 
 
-def test_select_rules_rejects_unknown_id() -> None:
-    """An id that matches no rule is a usage error."""
-    with pytest.raises(CheckError, match="unknown rule 'MPC999'"):
-        select_rules("MPC999", None)
+def test_unused_suppression_respects_selection() -> None:
+    """A suppression of a rule that did not run is not reported as unused."""
+    source = "import os\nos.getpid()  # mpcov: ignore[MPC201]\n"
+    assert [("MPC001", 2)] == _places(source, Settings())
+    assert [] == [
+        (f.rule, f.line)
+        for f in check_source(source, "t.py", Settings(), rules=["MPC001", "MPC101"])
+    ]
+
+
+# --------------------------------------------------------------------------- where it looks
+
+
+def test_discovery_default_excludes_and_test_data(tmp_path: Path) -> None:
+    """Examples, docs, hidden and virtualenv folders and test inputs are left out, and said so."""
+    for name in (
+        "pkg/m.py",
+        "examples/e.py",
+        "docs/conf.py",
+        ".tox/py/m.py",
+        "env/lib/m.py",
+        "tests/data/input.py",
+        "tests/data/test_real.py",
+        "tests/test_m.py",
+        "build/m.py",
+    ):
+        _write(tmp_path, name, "x = 1\n")
+    _write(tmp_path, "env/pyvenv.cfg", "home = /usr\n")
+    found = discover_files([tmp_path], CheckConfig(root=tmp_path))
+    assert ["build/m.py", "pkg/m.py", "tests/data/test_real.py", "tests/test_m.py"] == [
+        p.relative_to(tmp_path).as_posix() for p in found.files
+    ]
+    assert [
+        ("docs/", "excluded by 'docs'"),
+        ("env/", "a virtual environment (pyvenv.cfg)"),
+        ("examples/", "excluded by 'examples*'"),
+        ("tests/data/input.py", "test data (a folder of inputs below tests/)"),
+    ] == [
+        (Path(s.path).relative_to(tmp_path).as_posix() + ("/" if s.path.endswith(os.sep) else ""), s.reason)
+        for s in found.skipped
+    ]
+
+
+def test_discovery_respects_gitignore(tmp_path: Path) -> None:
+    """``.gitignore`` patterns, negations and folder patterns leave files out."""
+    _write(tmp_path, ".gitignore", "build/\n*_gen.py\n!keep_gen.py\n/top.py\n")
+    for name in ("build/m.py", "a_gen.py", "keep_gen.py", "top.py", "sub/top.py", "ok.py"):
+        _write(tmp_path, name, "x = 1\n")
+    found = discover_files([tmp_path], CheckConfig(root=tmp_path))
+    assert ["keep_gen.py", "ok.py", "sub/top.py"] == [
+        p.relative_to(tmp_path).as_posix() for p in found.files
+    ]
+
+
+def test_discovery_explicit_file_is_checked_unless_forced(tmp_path: Path) -> None:
+    """A file named on the command line is checked even if excluded, unless forced out."""
+    path = _write(tmp_path, "examples/e.py", "x = 1\n")
+    config = CheckConfig(root=tmp_path)
+    assert [path] == discover_files([path], config).files
+    assert [] == discover_files([path], config, force_exclude=True).files
+
+
+def test_config_table_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``[tool.mpcov.check]`` is found above the current directory and read."""
+    _write(
+        tmp_path,
+        "pyproject.toml",
+        """
+        [tool.mpcov.check]
+        extend-exclude = ["legacy"]
+        select = ["MPC1", "MPC2"]
+        ignore = ["MPC104"]
+        per-file-ignores = { "tests/*" = ["MPC2"] }
+        """,
+    )
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    config = read_config(find_config())
+    assert (
+        str(tmp_path / "pyproject.toml"),
+        ("legacy",),
+        ("MPC1", "MPC2"),
+        ("MPC104",),
+        {"tests/*": ("MPC2",)},
+    ) == (config.path, config.extend_exclude, config.select, config.ignore, config.per_file_ignores)
+
+
+def test_config_unknown_key_is_error(tmp_path: Path) -> None:
+    """A misspelt key in the table is a usage error, not silently ignored."""
+    path = _write(tmp_path, "pyproject.toml", "[tool.mpcov.check]\nexlude = []\n")
+    with pytest.raises(CheckError, match="unknown key in \\[tool.mpcov.check\\]: exlude"):
+        read_config(path)
+
+
+def test_per_file_ignores_apply(tmp_path: Path) -> None:
+    """``per-file-ignores`` drops the rules it names in matching files only."""
+    for name in ("tests/test_a.py", "src/a.py"):
+        _write(tmp_path, name, "import os\nos._exit(0)\n")
+    config = CheckConfig(root=tmp_path, per_file_ignores={"tests/*": ("MPC2",)})
+    report = check_files([tmp_path], Settings(), config=config)
+    assert [("MPC201", "src/a.py", 2)] == _found(report, tmp_path)
 
 
 # --------------------------------------------------------------------------- settings
@@ -526,114 +573,14 @@ def test_read_settings_keeps_coverage_warnings(tmp_path: Path) -> None:
     assert any("no_such_option" in w for w in read_settings(rc).warnings)
 
 
-# --------------------------------------------------------------------------- CLI
-
-
-def _write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
-
-
-def test_cli_clean_exits_0(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """No findings: exit status 0 and a summary line."""
-    _write(tmp_path, "ok.py", "print('hello')\n")
-    monkeypatch.chdir(tmp_path)
-    assert 0 == cli.main(["check"])
-    assert "0 findings" in capsys.readouterr().out
-
-
-def test_cli_findings_exit_1(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """Findings: exit status 1, one ``path:line:col: ID`` line and a fix for each."""
+def test_check_paths_reports_problems(tmp_path: Path) -> None:
+    """``check_paths`` (the old entry point) still returns findings and notes skipped files."""
     _write(tmp_path, "bad.py", "import os\nos._exit(0)\n")
-    monkeypatch.chdir(tmp_path)
-    assert 1 == cli.main(["check", "bad.py"])
-    out = capsys.readouterr().out
-    assert out.startswith("bad.py:2:1: MPC201 ")
-    assert "fix: set `[run] patch" in out
-
-
-def test_cli_uses_config_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """``--config`` settings decide config-dependent rules."""
-    bad = _write(tmp_path, "bad.py", "import os\nif os.fork() == 0:\n    os._exit(0)\n")
-    rc = _write(tmp_path, "cov.toml", '[tool.coverage.run]\npatch = ["_exit"]\nparallel = true\n')
-    assert 0 == cli.main(["check", str(bad), "--config", str(rc)])
-    assert f"settings: {rc}" in capsys.readouterr().out
-
-
-def test_cli_json_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """``--format json`` prints one document with every finding."""
-    bad = _write(tmp_path, "bad.py", "import os\nos._exit(0)\n")
-    assert 1 == cli.main(["check", str(bad), "--format", "json"])
-    document = json.loads(capsys.readouterr().out)
-    assert ["MPC201"] == [f["rule"] for f in document["findings"]]
-    assert {"rule", "path", "line", "column", "message", "fix", "docs"} == set(
-        document["findings"][0]
-    )
-
-
-def test_cli_select_and_ignore(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """``--ignore`` drops a rule's findings, ``--select`` keeps only the named ones."""
-    bad = _write(tmp_path, "bad.py", "import os\nos._exit(0)\n")
-    assert 0 == cli.main(["check", str(bad), "--ignore", "MPC201"])
-    assert 0 == cli.main(["check", str(bad), "--select", "MPC1"])
-    assert 1 == cli.main(["check", str(bad), "--select", "MPC2"])
-    capsys.readouterr()
-
-
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["missing.py"], "mpcov: error: missing.py: no such file or directory"),
-        (["--config", "nope.cfg"], "mpcov: error: coverage.py cannot use the settings: "),
-        (["--select", "MPC9"], "mpcov: error: unknown rule 'MPC9'"),
-    ],
-)
-def test_cli_usage_errors_exit_2(
-    args: list[str],
-    message: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    """Bad input gives exit status 2 and a single ``mpcov: error:`` line, no traceback."""
-    monkeypatch.chdir(tmp_path)
-    assert 2 == cli.main(["check", *args])
-    err = capsys.readouterr().err
-    assert err.startswith(message)
-    assert 1 == len(err.strip().splitlines())
-
-
-def test_cli_unparsable_file_is_skipped_with_warning(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """A file that is not valid Python is skipped with a warning, not a crash."""
     _write(tmp_path, "broken.py", "def (:\n")
-    assert 0 == cli.main(["check", str(tmp_path)])
-    assert "broken.py:1: skipped, not valid Python" in capsys.readouterr().err
-
-
-def test_cli_help_explains_check(capsys: pytest.CaptureFixture[str]) -> None:
-    """``mpcov check --help`` documents paths, options, suppression and exit codes."""
-    with pytest.raises(SystemExit) as exc:
-        cli.main(["check", "--help"])
-    assert 0 == exc.value.code
-    out = capsys.readouterr().out
-    for text in ("--config", "--select", "--ignore", "--format", "mpcov: ignore[", "exit status"):
-        assert text in out
-
-
-def test_check_paths_skips_hidden_and_venv_dirs(tmp_path: Path) -> None:
-    """Directories are searched recursively, without hidden or virtualenv folders."""
-    for folder in ("pkg", ".venv", "venv", ".git"):
-        (tmp_path / folder).mkdir()
-        _write(tmp_path / folder, "m.py", "import os\nos._exit(0)\n")
-    findings = check_paths([tmp_path], Settings())
-    assert [str(tmp_path / "pkg" / "m.py")] == [f.path for f in findings]
+    problems: list[str] = []
+    findings = check_paths([tmp_path], Settings(), problems=problems)
+    assert ["MPC201"] == [f.rule for f in findings]
+    assert [f"{tmp_path / 'broken.py'}:1: skipped: not valid Python: invalid syntax"] == problems
 
 
 # --------------------------------------------------------------------------- the catalogue

@@ -76,6 +76,8 @@ class Obj:
     escapes: bool = False
     #: The task callables it is given (``target=``, ``pool.map(f, ...)``).
     tasks: list[ast.expr] = field(default_factory=list)
+    #: Key -> the line where it was bound there (a name can be rebound to another pool).
+    bound_at: dict[Key, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -363,6 +365,7 @@ class ModuleAnalysis:
         self.index = index
         self.root = Scope("module", None)
         self.scope = self.root
+        self.scopes: list[Scope] = [self.root]
         self.aliases: dict[Key, str] = {}
         self.objs: list[Obj] = []
         self.by_key: dict[Key, list[Obj]] = {}
@@ -453,17 +456,25 @@ class ModuleAnalysis:
         """The objects bound to ``key``."""
         return [] if key is None else self.by_key.get(key, [])
 
-    def _attach(self, obj: Obj, key: Key) -> None:
+    def _attach(self, obj: Obj, key: Key, line: int = 0) -> None:
         if key not in obj.keys:
             obj.keys.add(key)
+            obj.bound_at[key] = line
             self.by_key.setdefault(key, []).append(obj)
 
     def methods_of(self, obj: Obj) -> dict[str, list[ast.Call]]:
         """Methods called on ``obj``, by any of its names or through its containers."""
         found: dict[str, list[ast.Call]] = {m: list(c) for m, c in obj.direct.items()}
         for key in (*obj.keys, *obj.containers):
+            start, end = 0, float("inf")
+            bound = self.by_key.get(key, [])
+            if key in obj.keys and len(bound) > 1:
+                # Rebound names: a call belongs to the object bound last before it.
+                start = obj.bound_at.get(key, 0)
+                later = [o.bound_at.get(key, 0) for o in bound if o.bound_at.get(key, 0) > start]
+                end = min(later, default=end)
             for method, calls in self.calls.get(key, {}).items():
-                found.setdefault(method, []).extend(calls)
+                found.setdefault(method, []).extend(c for c in calls if start <= c.lineno < end)
         return found
 
     # -- the walk
@@ -531,6 +542,7 @@ class ModuleAnalysis:
             self.defined_anywhere.add(node.name)
             mocked = any(_is_mock(self.qualified(d) or "") for d in node.decorator_list)
         scope = Scope("function", self.scope)
+        self.scopes.append(scope)  # keys hold id(scope): keep every scope alive
         arguments = [*node.args.posonlyargs, *node.args.args]
         if self.scope.kind == "class" and arguments and not isinstance(node, ast.Lambda):
             static = any(_dotted(d) == "staticmethod" for d in node.decorator_list)
@@ -557,6 +569,7 @@ class ModuleAnalysis:
             self.visit(expression)
         self._bind_name(node.name)
         scope = Scope("class", self.scope)
+        self.scopes.append(scope)
         outer, self.scope = self.scope, scope
         for statement in node.body:
             self.visit(statement)
@@ -634,7 +647,7 @@ class ModuleAnalysis:
             return
         if isinstance(value, (ast.Call, ast.Name, ast.Attribute)):
             for obj in self._objs_of_value(value):
-                self._attach(obj, key)
+                self._attach(obj, key, getattr(value, "lineno", 0))
         else:
             for obj in self._objs_of_value(value):
                 obj.containers.add(key)
@@ -658,7 +671,8 @@ class ModuleAnalysis:
 
     def _with(self, node: ast.With | ast.AsyncWith) -> None:
         mocked = any(
-            isinstance(i.context_expr, ast.Call) and _is_mock(self.qualified(i.context_expr.func) or "")
+            isinstance(i.context_expr, ast.Call)
+            and _is_mock(self.qualified(i.context_expr.func) or "")
             for i in node.items
         )
         self.mocked += mocked
@@ -675,7 +689,7 @@ class ModuleAnalysis:
                 name_key = self.key(item.optional_vars)
                 if name_key is not None:
                     for obj in objs:
-                        self._attach(obj, name_key)
+                        self._attach(obj, name_key, item.context_expr.lineno)
             for obj in objs:
                 obj.withs.append((item, node.body, name_key))
         for statement in node.body:
@@ -809,9 +823,8 @@ class ModuleAnalysis:
             if key is not None:
                 self._record(key, method, node)
                 targets = self.objs_at(key)
-                if method in TASK_METHODS and node.args:
-                    for target in targets:
-                        target.tasks.append(node.args[0])
+                if method in TASK_METHODS and node.args and targets:
+                    targets[-1].tasks.append(node.args[0])  # the object bound last
                 if method in _CONTAINER_ADD:
                     for argument in node.args:
                         for added in self._objs_of_value(argument):
@@ -893,10 +906,8 @@ class ModuleAnalysis:
             if container is not None:
                 targets += [o for o in self.objs if container in o.containers]
                 targets += self.objs_at(container)
-            if (
-                any(o.kind.kind == "process" for o in targets)
-                or container is not None
-                and container[1].endswith("._pool")
+            if any(o.kind.kind == "process" for o in targets) or (
+                container is not None and container[1].endswith("._pool")
             ):
                 self.kills.append(Kill(node, short))
         elif self.key(pid) in self.fork_pids:

@@ -51,12 +51,14 @@ def _options(tokens: list[str]) -> list[tuple[str, str]]:
             found.append(("concurrency", value))
         elif name in ("-p", "--parallel-mode"):
             found.append(("parallel", ""))
-        elif name in ("--rcfile", "--cov-config") and value:
+        elif (name in ("--rcfile", "--cov-config") and value) or (
+            name == "COVERAGE_RCFILE" and value
+        ):
             found.append(("rcfile", value))
-        elif name == "COVERAGE_RCFILE" and value:
-            found.append(("rcfile", value))
-        elif token.startswith("COVERAGE_RCFILE:") and token != "COVERAGE_RCFILE:":
-            found.append(("rcfile", token.split(":", 1)[1]))
+        elif token.startswith("COVERAGE_RCFILE:"):
+            value = token.split(":", 1)[1] or (tokens[i + 1] if i + 1 < len(tokens) else "")
+            if value:
+                found.append(("rcfile", value))
     return found
 
 

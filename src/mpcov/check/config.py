@@ -147,7 +147,5 @@ def read_config(path: Path | None) -> CheckConfig:
         ignores = table["per-file-ignores"]
         if not isinstance(ignores, dict):
             raise CheckError(f"{where}: [tool.mpcov.check] per-file-ignores must be a table")
-        values["per_file_ignores"] = {
-            str(glob): _strings(ignores, glob, where) for glob in ignores
-        }
+        values["per_file_ignores"] = {str(glob): _strings(ignores, glob, where) for glob in ignores}
     return CheckConfig(**values)

@@ -193,9 +193,7 @@ def _matches(name: str, include: Sequence[str]) -> bool:
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in include)
 
 
-def discover(
-    paths: Sequence[Path], config: CheckConfig, force_exclude: bool = False
-) -> Discovery:
+def discover(paths: Sequence[Path], config: CheckConfig, force_exclude: bool = False) -> Discovery:
     """Expand ``paths`` into the files to check.
 
     Raises:
@@ -213,6 +211,13 @@ def discover(
         if not stat.S_ISDIR(info.st_mode):
             found.seen_python = True
             reason = excluder.reason(path, is_dir=False) if force_exclude else None
+            if force_exclude and reason is None:
+                for parent in path.resolve().parents:
+                    if parent == config.root or config.root not in parent.parents:
+                        break
+                    reason = excluder.reason(parent, is_dir=True)
+                    if reason is not None:
+                        break
             if reason is not None:
                 found.skipped.append(Skipped(str(path), reason))
             elif not stat.S_ISREG(info.st_mode):

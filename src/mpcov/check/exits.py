@@ -96,9 +96,11 @@ def _python_child(call: ast.Call, a: ModuleAnalysis, project: frozenset[str]) ->
             elif word == "-c" and isinstance(following, str):
                 if not any(name in following for name in project):
                     return False  # code that imports nothing of the project
-            elif isinstance(word, str) and word.endswith("setup.py"):
-                return False
-            elif word in ("--version", "-V", "-VV"):
+            elif (isinstance(word, str) and word.endswith("setup.py")) or word in (
+                "--version",
+                "-V",
+                "-VV",
+            ):
                 return False
     return True
 
@@ -141,7 +143,7 @@ def check(
     forks = [call for name, call in a.named_calls if name in FORKS]
     for name, call in a.named_calls:
         if name == "os._exit":
-            if id(call) in a.parent_exits and not settings.effective_parallel:
+            if id(call) in a.parent_exits:
                 continue  # the parent leaves right after a fork: the child has all its data
             if "_exit" not in patch:
                 out.add("MPC201", call)
@@ -165,8 +167,10 @@ def check(
                 out.add("MPC203", call)
             elif _drops_coverage_env(call) is not None:
                 out.add("MPC212", call)
-    if "fork" in patch and "subprocess" not in patch and settings.coverage_older_than(
-        FORK_PATCH_FIXED
+    if (
+        "fork" in patch
+        and "subprocess" not in patch
+        and settings.coverage_older_than(FORK_PATCH_FIXED)
     ):
         for call in forks:
             out.add("MPC205", call, f"installed: coverage.py {settings.coverage_version}")
@@ -182,7 +186,8 @@ def check(
 
 def _ends_or_returns(function: ast.AST, a: ModuleAnalysis) -> bool:
     """Whether a forking function ends a process with os._exit()/exec (MPC201/MPC202 then
-    apply), or returns a value in both branches, so the child goes on in the caller."""
+    apply), or returns a value in both branches, so the child goes on in the caller.
+    """
     returns = 0
     stack = list(ast.iter_child_nodes(function))
     while stack:

@@ -128,6 +128,8 @@ def classify(name: str, call: ast.Call, imported: frozenset[str]) -> Kind | None
         imported: The families the module imports, to place an unresolved
             ``ctx.Process(...)``.
     """
+    if name.endswith("()"):
+        return None  # calling what a call returned: ``Parallel(...)(tasks)``
     plain = name.replace("()", "")
     if plain.startswith(NOT_PROCESSES):
         return None

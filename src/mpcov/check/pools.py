@@ -31,7 +31,9 @@ def check(a: ModuleAnalysis, out: Collector, settings: Settings, objs: list[Obj]
                 continue
             if name is not None and _within(closes, body) and _within(joins, body):
                 continue
-            detail = "`[run] sigterm = true` does not make this reliable" if settings.sigterm else ""
+            detail = (
+                "`[run] sigterm = true` does not make this reliable" if settings.sigterm else ""
+            )
             out.add("MPC101", item.context_expr, detail)
         for call in methods.get("terminate", []):
             if any(j.lineno < call.lineno for j in joins):
@@ -46,6 +48,8 @@ def check(a: ModuleAnalysis, out: Collector, settings: Settings, objs: list[Obj]
             continue
         if not obj.keys and not obj.containers:
             if obj.direct:
-                out.add("MPC106", obj.call, "the pool is never bound to a name, so nothing closes it")
+                out.add(
+                    "MPC106", obj.call, "the pool is never bound to a name, so nothing closes it"
+                )
             continue
         out.add("MPC106", obj.call)

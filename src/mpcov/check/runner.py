@@ -293,7 +293,9 @@ class Checker:
         for suppression in found:
             ids = suppression.ids or ()
             unknown = [i for i in ids if not any(r.startswith(i) for r in RULES)]
-            place = ast.Constant(value=None, lineno=suppression.line, col_offset=suppression.column - 1)
+            place = ast.Constant(
+                value=None, lineno=suppression.line, col_offset=suppression.column - 1
+            )
             if unknown:
                 detail = f"unknown rule {', '.join(unknown)}"
                 self._add_direct("MPC001", name, place, detail)

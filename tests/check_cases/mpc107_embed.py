@@ -1,0 +1,18 @@
+"""MPC107: ``pytest_cov.embed``, removed in pytest-cov 7.
+
+Settings:
+
+[tool.coverage.run]
+patch = ["subprocess"]
+"""
+
+from __future__ import annotations
+
+try:
+    from pytest_cov.embed import cleanup_on_sigterm  # type: ignore[import-not-found]  # expect: MPC107
+except ImportError:
+    cleanup_on_sigterm = None
+
+
+def fixed() -> None:
+    """Nothing to import: ``patch = ["subprocess"]`` does the work."""
