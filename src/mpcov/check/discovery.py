@@ -267,6 +267,7 @@ def _walk_folder(
             if reason is not None:
                 if not _QUIET.match(entry.name) and _has_python(path):
                     found.skipped.append(Skipped(f"{path}{os.sep}", reason))
+                    found.seen_python = True
                 continue
             _walk_folder(path, config, excluder, ignores, found)
             continue

@@ -324,6 +324,7 @@ class Checker:
             places = tuple(Place(h.path, h.line, h.column) for h in hits)
             self.report.findings.append(finding(hits[0], places))
         self.report.findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule))
+        self.report.skipped.sort(key=lambda s: s.path)
         return self.report
 
 
