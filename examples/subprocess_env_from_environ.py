@@ -1,0 +1,54 @@
+"""A subprocess with a custom environment built from ``os.environ``: measured.
+
+Start from a copy of ``os.environ`` and change what you need, instead of
+building the environment from nothing: coverage.py's variables
+(``COVERAGE_PROCESS_CONFIG`` with ``patch = ["subprocess"]``) travel along, and
+the child measures itself (compare ``subprocess_env_allowlist``). If some
+variables must go, remove those by name.
+
+With coverage.py 7.10.0, ``patch = ["subprocess"]`` works through one shared
+``subcover.pth`` file in site-packages that every measured process deletes when
+it exits, so coverage runs overlapping in the same environment take it from each
+other: racy there (measured when run alone).
+
+Settings: ``patch = ["subprocess"]``; the child gets
+``env={**os.environ, "APP_MODE": "test"}``.
+Expected: measured (racy with 7.10.0).
+
+[tool.coverage.run]
+patch = ["subprocess"]
+
+[tool.mpcov]
+expect = "measured"
+start-methods = []
+requires-coverage = ">=7.10"
+
+[[tool.mpcov.when]]
+coverage = "==7.10.0"
+expect = "racy"
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+
+def child_main() -> None:
+    """Run in the child interpreter."""
+    total = sum(range(10))  # mpcov: child
+    print(f"child computed {total} in mode {os.environ['APP_MODE']}")
+
+
+def main() -> None:
+    """Run this script again as the child, with one variable added to the environment."""
+    env = {**os.environ, "APP_MODE": "test"}
+    subprocess.run([sys.executable, __file__, "child"], env=env, check=True)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["child"]:
+        child_main()
+    else:
+        main()
