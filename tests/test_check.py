@@ -311,8 +311,37 @@ def test_command_line_settings_reach_mpc210(tmp_path: Path, monkeypatch: pytest.
         found.places,
         found.read,
     )
-    settings = Settings().with_command_line(found)
+    settings = Settings(config_file="tox.ini").with_command_line(found)
     assert [] == _places("import multiprocessing\nmultiprocessing.Process(target=work)\n", settings)
+
+
+@pytest.mark.parametrize(
+    ("command", "config_file", "detail"),
+    [
+        (
+            "coverage run --concurrency=multiprocessing -m pytest",
+            None,
+            "--concurrency=multiprocessing without a configuration file",
+        ),
+        (
+            "coverage run --concurrency=multiprocessing --include=src/* -m pytest",
+            "pyproject.toml",
+            "--concurrency=multiprocessing with --include: coverage.py stops",
+        ),
+        ("pytest --cov --cov-branch", "pyproject.toml", "--cov-branch reaches the parent only"),
+        ("coverage run --concurrency=multiprocessing -m pytest", "pyproject.toml", None),
+    ],
+)
+def test_mpc213_command_line_options(command: str, config_file: str | None, detail: str | None) -> None:
+    """Command lines coverage.py refuses, or whose options the children never see, are MPC213."""
+    found = cmdline.parse_command(command.split(), "tox.ini", line=7)
+    settings = Settings(config_file=config_file, concurrency=("multiprocessing",))
+    hits = cmdline.check(found, settings, starts_workers=True)
+    assert ([] if detail is None else [("MPC213", "tox.ini", 7)]) == [
+        (h.rule, h.path, h.line) for h in hits
+    ]
+    if detail is not None:
+        assert hits[0].detail.startswith(detail)
 
 
 def test_command_line_scan_reads_noxfile_and_workflows(tmp_path: Path) -> None:
@@ -631,8 +660,21 @@ def catalogue(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[set[s
         example = parse(path)
         folder = tmp_path_factory.mktemp(name)
         (folder / "pyproject.toml").write_text(example.settings_toml, encoding="utf-8")
-        settings = read_settings(folder / "pyproject.toml")
-        findings = check_source(path.read_text(encoding="utf-8"), str(path), settings)
+        # Found as `coverage run` finds it in the run's folder: a pyproject.toml
+        # without a [tool.coverage] table is no configuration file.
+        here = Path.cwd()
+        os.chdir(folder)
+        try:
+            settings = read_settings()
+        finally:
+            os.chdir(here)
+        # The example's own command line counts as a command line of the project.
+        tokens = [t.replace("{python}", "python") for t in example.command]
+        found = cmdline.parse_command(tokens, str(path))
+        settings = settings.with_command_line(found)
+        findings = check_source(
+            path.read_text(encoding="utf-8"), str(path), settings, command_lines=found
+        )
         results[name] = (_expectations(example), {f.rule for f in findings})
     return results
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from mpcov.check import RULES, CheckConfig, Settings, check_files, read_settings
+from mpcov.check import RULES, CheckConfig, Settings, check_files, cmdline, read_settings
 
 CASES = Path(__file__).parent / "check_cases"
 _EXPECT = re.compile(r"#\s*expect:\s*((?:MPC\d{3}\s*)+)")
@@ -61,7 +61,10 @@ def _found(path: Path, settings: Settings) -> list[tuple[str, int]]:
     version = _COVERAGE_VERSION.get(path.stem)
     if version is not None:
         settings = Settings(**{**vars(settings), "coverage_version": version})
-    report = check_files([path], settings, config=CheckConfig(root=CASES))
+    # Command lines in the case's docstring count as the project's (MPC213).
+    found = cmdline.scan_file(path)
+    settings = settings.with_command_line(found)
+    report = check_files([path], settings, config=CheckConfig(root=CASES), command_lines=found)
     assert [] == report.errors
     return [(f.rule, f.line) for f in report.findings]
 

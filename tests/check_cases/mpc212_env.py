@@ -18,7 +18,7 @@ def bad() -> None:
     env = {"PATH": os.environ["PATH"]}
     subprocess.run([sys.executable, "child.py"], env={"LANG": "C"}, check=True)  # expect: MPC212
     subprocess.run([sys.executable, "child.py"], env=dict(LANG="C"), check=True)  # expect: MPC212
-    subprocess.run([sys.executable, "child.py"], env=env, check=True)
+    subprocess.run([sys.executable, "child.py"], env=env, check=True)  # expect: MPC212
 
 
 def fixed() -> None:

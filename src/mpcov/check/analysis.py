@@ -45,10 +45,11 @@ _CONTAINER_ADD = frozenset({"append", "add", "appendleft", "insert", "extend", "
 class Scope:
     """A module, class or function scope."""
 
-    __slots__ = ("cls", "globals", "kind", "names", "parent", "self_name")
+    __slots__ = ("cls", "globals", "kind", "name", "names", "parent", "self_name")
 
-    def __init__(self, kind: str, parent: Scope | None) -> None:
+    def __init__(self, kind: str, parent: Scope | None, name: str = "") -> None:
         self.kind = kind
+        self.name = name
         self.parent = parent
         self.names: set[str] = set()
         self.globals: set[str] = set()
@@ -78,6 +79,8 @@ class Obj:
     tasks: list[ast.expr] = field(default_factory=list)
     #: Key -> the line where it was bound there (a name can be rebound to another pool).
     bound_at: dict[Key, int] = field(default_factory=dict)
+    #: The function it is created in (``""`` at module level).
+    function: str = ""
 
 
 @dataclass(frozen=True)
@@ -366,6 +369,7 @@ class ModuleAnalysis:
         self.root = Scope("module", None)
         self.scope = self.root
         self.scopes: list[Scope] = [self.root]
+        self.class_families: dict[str, str] = {}
         self.aliases: dict[Key, str] = {}
         self.objs: list[Obj] = []
         self.by_key: dict[Key, list[Obj]] = {}
@@ -380,7 +384,14 @@ class ModuleAnalysis:
         self.named_calls: list[tuple[str, ast.Call]] = []
         self.fork_pids: set[Key] = set()
         self.kills: list[Kill] = []
+        #: Calls that start threads (MPC208): threading.Thread, thread pools, test workers.
         self.threads: list[ast.Call] = []
+        #: ``threading.Thread`` objects, followed like processes (MPC108).
+        self.thread_objs: list[Obj] = []
+        #: Name -> the dict display or ``dict(...)`` last assigned to it (for ``env=name``).
+        self.mappings: dict[Key, ast.AST] = {}
+        #: Call -> the mapping its ``env=`` names.
+        self.env_values: dict[int, ast.AST] = {}
         self.mp_main_tests: list[ast.Compare] = []
         self.embed_imports: list[ast.AST] = []
         self.defined: set[str] = set()
@@ -418,7 +429,12 @@ class ModuleAnalysis:
         head, _, rest = dotted.partition(".")
         owner = self.owner(head, scope)
         if owner.cls is not None and head == owner.self_name:
-            return (id(owner.cls), "self" + ("." + rest if rest else ""))
+            attribute = "self" + ("." + rest if rest else "")
+            family = self.class_families.get(owner.cls.name) if owner.cls.parent is self.root else None
+            if family is not None:
+                # Classes of this module that inherit from each other share attributes.
+                return (id(self.root), f"{family}:{attribute}")
+            return (id(owner.cls), attribute)
         return (id(owner), dotted)
 
     def qualified(self, node: ast.AST) -> str | None:
@@ -484,10 +500,28 @@ class ModuleAnalysis:
         for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 self.defined.add(node.name)
+        self._class_families(tree)
         self._find_helpers(tree)
         for node in tree.body:
             self.visit(node)
         return self
+
+    def _class_families(self, tree: ast.Module) -> None:
+        """Group the module's top-level classes that inherit from one another."""
+        classes = [n for n in tree.body if isinstance(n, ast.ClassDef)]
+        parent = {c.name: c.name for c in classes}
+
+        def find(name: str) -> str:
+            while parent[name] != name:
+                parent[name] = parent[parent[name]]
+                name = parent[name]
+            return name
+
+        for node in classes:
+            for base in node.bases:
+                if isinstance(base, ast.Name) and base.id in parent:
+                    parent[find(node.name)] = find(base.id)
+        self.class_families = {name: find(name) for name in parent}
 
     def _find_helpers(self, tree: ast.Module) -> None:
         """Functions of this module that close/join (or end) what they are given."""
@@ -568,7 +602,7 @@ class ModuleAnalysis:
         for expression in (*node.bases, *node.decorator_list, *(k.value for k in node.keywords)):
             self.visit(expression)
         self._bind_name(node.name)
-        scope = Scope("class", self.scope)
+        scope = Scope("class", self.scope, node.name)
         self.scopes.append(scope)
         outer, self.scope = self.scope, scope
         for statement in node.body:
@@ -635,6 +669,10 @@ class ModuleAnalysis:
         key = self.key(target)
         if key is None:
             return
+        if isinstance(value, ast.Dict) or (
+            isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict"
+        ):
+            self.mappings[key] = value
         if isinstance(value, (ast.Call, ast.Attribute, ast.Name)) and not self._objs_of_value(
             value
         ):
@@ -806,10 +844,17 @@ class ModuleAnalysis:
             self.named_calls.append((name, node))
             if name in ("os.fork", "os.forkpty", "pty.fork") and self.functions:
                 self.fork_functions[id(node)] = self.functions[-1]
-            if name == "threading.Thread":
+            if name.replace("()", "") in THREAD_STARTERS or name.endswith(".ThreadPool"):
                 self.threads.append(node)
+            if name == "threading.Thread":
+                self._thread(node)
             elif name == "os.kill" and len(node.args) >= 2:
                 self._kill(node)
+        for keyword in node.keywords:
+            if keyword.arg == "env" and isinstance(keyword.value, ast.Name):
+                mapping = self.mappings.get(self.key(keyword.value) or (0, ""))
+                if mapping is not None:
+                    self.env_values[id(node)] = mapping
         handled: set[int] = set()
         if isinstance(node.func, ast.Attribute):
             receiver = node.func.value
@@ -877,6 +922,7 @@ class ModuleAnalysis:
         if kind is None or self.mocked:
             return
         obj = Obj(kind, node, self.scope)
+        obj.function = getattr(self.functions[-1], "name", "") if self.functions else ""
         for keyword in node.keywords:
             if keyword.arg == "target":
                 obj.tasks.append(keyword.value)
@@ -889,6 +935,19 @@ class ModuleAnalysis:
         if obj.daemon is None and self.index is not None and self.index.is_daemon_class(kind):
             obj.daemon = node
         self.objs.append(obj)
+        self.by_call[id(node)] = obj
+
+    def _thread(self, node: ast.Call) -> None:
+        obj = Obj(Kind("thread", "threading", with_terminates=False), node, self.scope)
+        obj.function = getattr(self.functions[-1], "name", "") if self.functions else ""
+        for keyword in node.keywords:
+            if (
+                keyword.arg == "daemon"
+                and isinstance(keyword.value, ast.Constant)
+                and keyword.value.value is True
+            ):
+                obj.daemon = node
+        self.thread_objs.append(obj)
         self.by_call[id(node)] = obj
 
     def _kill(self, node: ast.Call) -> None:
@@ -919,6 +978,18 @@ def _is_mock(name: str) -> bool:
     parts = name.replace("()", "").split(".")
     return "patch" in parts[-2:] and ("mock" in name or parts[0] == "patch")
 
+
+#: Calls that start threads in this process (MPC208).
+THREAD_STARTERS = frozenset(
+    {
+        "threading.Thread",
+        "threading.Timer",
+        "concurrent.futures.ThreadPoolExecutor",
+        "concurrent.futures.thread.ThreadPoolExecutor",
+        "multiprocessing.dummy.Pool",
+        "celery.contrib.testing.worker.start_worker",
+    }
+)
 
 _ENDING = frozenset({"close", "join", "terminate", "kill", "shutdown"})
 

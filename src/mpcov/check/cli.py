@@ -149,7 +149,9 @@ def _run(args: argparse.Namespace) -> int:
         found = cmdline.scan(config.root if config.path else base)
         settings = settings.with_command_line(found)
         measured = Measured(settings, base)
-        report = check_files(args.paths, settings, rules, config, measured, args.force_exclude)
+        report = check_files(
+            args.paths, settings, rules, config, measured, args.force_exclude, found
+        )
     except CheckError as exc:
         return error(str(exc))
     if not report.seen_python:
@@ -157,7 +159,7 @@ def _run(args: argparse.Namespace) -> int:
         return error(f"no Python file found in {names}")
     for note in settings.warnings:
         print(f"mpcov: warning: {note}", file=sys.stderr)
-    for rcname in found.rcfiles:
+    for rcname in dict.fromkeys(found.rcfiles):
         if settings.config_file is None or Path(rcname).name != Path(settings.config_file).name:
             print(
                 f"mpcov: warning: a command line names the coverage settings {rcname!r}; "

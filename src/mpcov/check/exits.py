@@ -113,12 +113,12 @@ def _mentions_environ(node: ast.AST) -> bool:
     )
 
 
-def _drops_coverage_env(call: ast.Call) -> ast.AST | None:
+def _drops_coverage_env(call: ast.Call, a: ModuleAnalysis) -> ast.AST | None:
     """The ``env=`` value when it is a new mapping without ``os.environ``'s variables."""
     for keyword in call.keywords:
         if keyword.arg != "env":
             continue
-        value = keyword.value
+        value = a.env_values.get(id(call), keyword.value)
         if isinstance(value, ast.Dict):
             spread = [v for k, v in zip(value.keys, value.values) if k is None]
             named = [k.value for k in value.keys if isinstance(k, ast.Constant)]
@@ -165,7 +165,7 @@ def check(
         elif name in SPAWN_CHILD and _python_child(call, a, project):
             if "subprocess" not in patch:
                 out.add("MPC203", call)
-            elif _drops_coverage_env(call) is not None:
+            elif _drops_coverage_env(call, a) is not None:
                 out.add("MPC212", call)
     if (
         "fork" in patch

@@ -27,9 +27,7 @@ def check(a: ModuleAnalysis, out: Collector, settings: Settings, objs: list[Obj]
     """Record the places where the settings do not reach the workers."""
     patch, concurrency = set(settings.patch), set(settings.concurrency)
     multiprocessing = "multiprocessing" in concurrency
-    starts = False
     for obj in objs:
-        starts = True
         if obj.kind.measures_itself:
             continue
         family = obj.kind.family
@@ -48,6 +46,6 @@ def check(a: ModuleAnalysis, out: Collector, settings: Settings, objs: list[Obj]
     if not ({"subprocess", "_exit"} <= patch and not multiprocessing):
         for test in a.mp_main_tests:
             out.add("MPC207", test)
-    if starts and not settings.traces_all_threads:
+    if not settings.traces_all_threads:
         for call in a.threads:
             out.add("MPC208", call)

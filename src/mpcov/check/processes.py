@@ -45,6 +45,18 @@ def check(
             started = "start" in methods
             if obj.daemon is not None and started and not methods.get("join") and not obj.escapes:
                 out.add("MPC105", obj.daemon)
+    targets = {
+        t.id
+        for o in objs
+        if o.kind.kind == "process"
+        for t in o.tasks
+        if isinstance(t, ast.Name)
+    }
+    for thread in a.thread_objs:
+        if thread.daemon is None or thread.function not in targets or thread.escapes:
+            continue
+        if not a.methods_of(thread).get("join"):
+            out.add("MPC108", thread.call, f"it runs in the child started with target={thread.function}")
     for kill in a.kills:
         if kill.signal == "SIGKILL":
             out.add("MPC104", kill.call)

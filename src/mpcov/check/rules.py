@@ -173,6 +173,17 @@ _RULE_LIST = (
         ),
     ),
     Rule(
+        id="MPC108",
+        title="daemon thread in a child never joined",
+        summary=(
+            "a daemon thread started in a child process is abandoned when the child's target "
+            "returns: the child saves and exits while the thread still runs"
+        ),
+        fix="join the thread before the target returns, or start it without daemon=True",
+        examples=("process_daemon_thread_not_joined",),
+        fixed_by=("process_thread_not_joined",),
+    ),
+    Rule(
         id="MPC201",
         title="os._exit() without patch _exit",
         summary=(
@@ -266,17 +277,22 @@ _RULE_LIST = (
     ),
     Rule(
         id="MPC208",
-        title="threads in children without concurrency thread",
+        title="threads without concurrency thread",
         summary=(
             'naming `concurrency = ["multiprocessing"]` replaces the default "thread", so with '
-            "the ctrace and pytrace cores lines run by threads a process starts are not traced"
+            "the ctrace and pytrace cores lines run by threads are not traced, in children and "
+            "in the main process alike"
         ),
         fix=(
             'set `concurrency = ["multiprocessing", "thread"]`, or `core = "sysmon"` '
             "(Python 3.12+, coverage.py 7.9+)"
         ),
-        examples=("process_threads_multiprocessing",),
-        fixed_by=("process_threads_multiprocessing_thread", "process_threads_sysmon"),
+        examples=("process_threads_multiprocessing", "celery_test_worker_concurrency_multiprocessing"),
+        fixed_by=(
+            "process_threads_multiprocessing_thread",
+            "process_threads_sysmon",
+            "celery_test_worker_thread",
+        ),
         scope="project",
     ),
     Rule(
@@ -338,6 +354,8 @@ _RULE_LIST = (
             "`[run] parallel` is not true"
         ),
         fix="set `[run] parallel = true` and combine the data files before reporting",
+        examples=("prefork_server_sigterm_only",),
+        fixed_by=("prefork_server_parallel",),
         sources=(
             "coverage.py doc/cmd.rst (7.17.3), 'Data file': with parallel mode 'the data "
             "file name will have the machine name, process id and a random number "
@@ -354,11 +372,32 @@ _RULE_LIST = (
             "environment variables, and this `env=` replaces the environment without them"
         ),
         fix="build the child's environment from os.environ: env={**os.environ, ...}",
+        examples=("subprocess_env_allowlist",),
+        fixed_by=("subprocess_env_from_environ",),
         sources=(
             "coverage.py coverage/patch.py (7.13+): the subprocess patch exports "
             "COVERAGE_PROCESS_CONFIG, which the a1_coverage.pth start-up file reads in "
             "the child; a child without it starts no coverage",
         ),
+    ),
+    Rule(
+        id="MPC213",
+        title="run options on the command line with multiprocessing",
+        summary=(
+            "this command line gives coverage.py options that it refuses with multiprocessing, "
+            "or that reach the parent and not the children"
+        ),
+        fix=(
+            "put the options in the configuration file (`branch = true`, "
+            '`concurrency = ["multiprocessing"]`), where every child reads them'
+        ),
+        examples=(
+            "cmdline_branch_with_concurrency_in_config",
+            "cmdline_concurrency_with_branch_refused",
+            "cmdline_concurrency_without_config_file",
+            "pytest_cov_branch_with_concurrency",
+        ),
+        fixed_by=("cmdline_concurrency_multiprocessing", "pytest_cov_branch_in_config"),
     ),
 )
 

@@ -22,19 +22,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mpcov.check import exits, multiproc, pools, processes
+from mpcov.check import cmdline, exits, multiproc, pools, processes
 from mpcov.check.analysis import ModuleAnalysis, Obj, ProjectIndex, module_name
 from mpcov.check.config import CheckConfig
 from mpcov.check.discovery import Skipped, discover
 from mpcov.check.findings import Collector, Finding, Hit, Place, finding
 from mpcov.check.rules import RULES
-from mpcov.check.settings import Measured, Settings
+from mpcov.check.settings import CommandLineSettings, Measured, Settings
 from mpcov.check.suppress import Suppression, suppressions
 
 #: Words without which a file cannot produce any finding (see the module docstring).
 _TRIGGERS = re.compile(
     r"Pool|Process|Executor|Parallel|fork|_exit|exec[lv]|subprocess|system\(|popen|spawn|"
-    r"kill|__mp_main__|pytest_cov|get_reusable_executor|mpcov:"
+    r"kill|__mp_main__|pytest_cov|get_reusable_executor|mpcov:|Thread|start_worker|Timer"
 )
 #: A signal handler of the project's own, in a file that names SIGTERM.
 _SIGNAL_HANDLER = re.compile(r"\b(?:signal\.signal|add_signal_handler|setsignal)\(")
@@ -153,8 +153,12 @@ class Checker:
         rules: Iterable[str] | None = None,
         config: CheckConfig | None = None,
         measured: Measured | None = None,
+        command_lines: CommandLineSettings | None = None,
     ) -> None:
         self.settings = settings
+        self.command_lines = command_lines
+        #: Whether any file starts standard-library multiprocessing workers.
+        self.starts_workers = False
         self.rules = frozenset(RULES if rules is None else rules)
         self.config = config or CheckConfig()
         self.measured = measured
@@ -233,7 +237,11 @@ class Checker:
         if not measured:
             self.report.unmeasured += 1
         objs = [o for o in a.objs if measured or not _local_only(o, a)]
+        a.thread_objs = [t for t in a.thread_objs if measured or not _local_only(t, a)]
         objs = [o for o in objs if not _builtin_only(o, a)]
+        self.starts_workers = self.starts_workers or any(
+            o.kind.family in ("multiprocessing", "mpire") for o in objs
+        )
         pools.check(a, out, self.settings, objs)
         processes.check(a, out, self.settings, objs, bool(self.sigterm_handlers))
         exits.check(a, out, self.settings, self._project_packages())
@@ -323,6 +331,9 @@ class Checker:
             hits.sort(key=lambda h: (h.path, h.line, h.column))
             places = tuple(Place(h.path, h.line, h.column) for h in hits)
             self.report.findings.append(finding(hits[0], places))
+        if self.command_lines is not None and "MPC213" in self.rules:
+            for hit in cmdline.check(self.command_lines, self.settings, self.starts_workers):
+                self.report.findings.append(finding(hit))
         self.report.findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule))
         self.report.skipped.sort(key=lambda s: s.path)
         return self.report
@@ -392,6 +403,7 @@ def check_files(
     config: CheckConfig | None = None,
     measured: Measured | None = None,
     force_exclude: bool = False,
+    command_lines: CommandLineSettings | None = None,
 ) -> Report:
     """Check every Python file in ``paths`` (directories are walked).
 
@@ -400,7 +412,7 @@ def check_files(
     """
     config = config or CheckConfig()
     found = discover(paths, config, force_exclude)
-    checker = Checker(settings, rules, config, measured)
+    checker = Checker(settings, rules, config, measured, command_lines)
     checker.report.skipped.extend(found.skipped)
     checker.report.seen_python = found.seen_python
     sources = [s for s in (checker.load(p) for p in found.files) if s is not None]
@@ -412,6 +424,7 @@ def check_source(
     path: str = "<string>",
     settings: Settings | None = None,
     rules: Iterable[str] | None = None,
+    command_lines: CommandLineSettings | None = None,
 ) -> list[Finding]:
     """Check one module's source on its own (project rules gathered over it alone).
 
@@ -420,11 +433,14 @@ def check_source(
         path: The name to report findings under.
         settings: The coverage settings; defaults to an empty configuration.
         rules: Rule ids to apply; ``None`` applies all.
+        command_lines: Coverage options found on command lines (MPC213).
 
     Raises:
         SyntaxError: ``source`` is not valid Python.
     """
-    checker = Checker(settings if settings is not None else Settings(), rules)
+    checker = Checker(
+        settings if settings is not None else Settings(), rules, command_lines=command_lines
+    )
     tree = parse(source, path)
     module = Path(path).stem
     checker.index.add_module(tree, module, False, True)

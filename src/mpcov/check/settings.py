@@ -33,6 +33,7 @@ class Settings:
     patch: tuple[str, ...] = ()
     parallel: bool = False
     sigterm: bool = False
+    branch: bool = False
     #: ``[run] core`` (or ``COVERAGE_CORE``); ``None`` when not set.
     core: str | None = None
     coverage_version: str = coverage.__version__
@@ -78,10 +79,15 @@ class Settings:
             return False
 
     def with_command_line(self, found: CommandLineSettings) -> Settings:
-        """These settings with what command lines add (``--concurrency``, ``-p``)."""
+        """These settings with what command lines add (``--concurrency``, ``-p``).
+
+        ``--concurrency`` counts only with a configuration file: without one,
+        coverage.py refuses it (MPC213).
+        """
         if not found.places:
             return self
-        concurrency = tuple(dict.fromkeys((*self.concurrency, *found.concurrency)))
+        added = found.concurrency if self.config_file is not None else []
+        concurrency = tuple(dict.fromkeys((*self.concurrency, *added)))
         return dataclasses.replace(
             self,
             concurrency=concurrency,
@@ -102,6 +108,8 @@ class CommandLineSettings:
     rcfiles: list[str] = field(default_factory=list)
     #: The files that were read for command lines.
     read: list[str] = field(default_factory=list)
+    #: Each command line with coverage options: (path, line, [(option, value), ...]).
+    commands: list[tuple[str, int, list[tuple[str, str]]]] = field(default_factory=list)
 
 
 def _option(cov: coverage.Coverage, name: str) -> object:
@@ -147,6 +155,7 @@ def read_settings(config_file: str | Path | None = None) -> Settings:
         patch=_str_tuple(_option(cov, "run:patch")),
         parallel=bool(_option(cov, "run:parallel")),
         sigterm=bool(_option(cov, "run:sigterm")),
+        branch=bool(_option(cov, "run:branch")),
         core=str(core) if core else None,
         coverage_version=coverage.__version__,
         source=_str_tuple(_option(cov, "run:source")),
