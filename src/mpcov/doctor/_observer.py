@@ -35,6 +35,10 @@ Modules that are not imported yet are patched right after their import, by a
 finder on ``sys.meta_path`` that only watches the names above.
 """
 
+# os.path, not pathlib: this runs at the start of every process, and importing pathlib
+# costs milliseconds there. Broad excepts: the observer must never raise into the program.
+# ruff: noqa: PTH100, PTH109, PTH118, PTH120, PTH123, BLE001, S110, SIM105
+
 from __future__ import annotations
 
 import atexit
@@ -169,6 +173,7 @@ def context(skip: int = 1) -> dict[str, Any]:
     site: list[Any] | None = None
     lib: list[Any] | None = None
     tags: list[str] = []
+    pending: int | None = None
     depth = 0
     while frame is not None and depth < 80:
         code = frame.f_code
@@ -180,11 +185,18 @@ def context(skip: int = 1) -> dict[str, Any]:
             tag = _tag(code.co_filename, code.co_name)
             if tag is not None and len(tags) < 24:
                 tags.append(tag)
+                if code.co_name == "_terminate_pool":
+                    # Jobs not yet finished when the pool is torn down: their tasks are dropped.
+                    cache = frame.f_locals.get("cache")
+                    if cache is not None:
+                        pending = len(cache)
             if lib is None and "site-packages" in code.co_filename:
                 lib = [code.co_filename, frame.f_lineno, code.co_name]
         frame = frame.f_back
         depth += 1
     out: dict[str, Any] = {"tags": tags}
+    if pending is not None:
+        out["pending_jobs"] = pending
     if site is not None:
         out["site"] = site
     if lib is not None:
@@ -258,6 +270,11 @@ def _wrap(owner: Any, name: str, make: Callable[[Any], Any]) -> None:
     setattr(owner, name, wrapper)
 
 
+def _bind(make: Callable[[Any, str], Any], name: str) -> Callable[[Any], Any]:
+    """``make`` with its second argument fixed, for :func:`_wrap`."""
+    return lambda original: make(original, name)
+
+
 def _quiet(function: Callable[..., None], *args: Any, **kwargs: Any) -> None:
     """Call a recording function; the observer's own errors must never reach the program."""
     try:
@@ -317,7 +334,7 @@ def _patch_os() -> None:
         return execfunction
 
     for name in ("execv", "execve"):
-        _wrap(os, name, lambda original, name=name: make_exec(original, name))
+        _wrap(os, name, _bind(make_exec, name))
 
     def make_kill(original: Any, name: str) -> Any:
         def kill(pid: int, sig: int) -> Any:
@@ -330,7 +347,7 @@ def _patch_os() -> None:
         return kill
 
     for name in ("kill", "killpg"):
-        _wrap(os, name, lambda original, name=name: make_kill(original, name))
+        _wrap(os, name, _bind(make_kill, name))
 
     def make_waitpid(original: Any) -> Any:
         def waitpid(pid: int, options: int) -> Any:
@@ -429,6 +446,13 @@ def _ancestors() -> list[list[Any]]:
         except OSError:
             break
         name = text[text.find(b"(") + 1 : text.rfind(b")")].decode("utf-8", "replace")
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                words = [w for w in cmdline.read().split(b"\0")[:2] if w]
+            # "sh script.sh" says more than the kernel's 15-character name.
+            name = " ".join(os.path.basename(w.decode("utf-8", "replace")) for w in words) or name
+        except OSError:
+            pass
         chain.append([pid, name])
         try:
             pid = int(text.rpartition(b")")[2].split()[1])
@@ -452,10 +476,17 @@ def _argv() -> list[str]:
 
 def _user_files() -> list[Any]:
     """How many of the user's own modules this process imported, and a few of their names."""
-    names = []
+    names: list[str] = []
     count = 0
-    for module in list(sys.modules.values()):
-        filename = getattr(module, "__file__", None)
+    files = [getattr(module, "__file__", None) for module in list(sys.modules.values())]
+    # After a script has run, CPython deletes __main__.__file__: find the script another way.
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    if spec is not None:
+        files.append(getattr(spec, "origin", None))
+    elif sys.argv and sys.argv[0] not in ("", "-c", "-m") and not sys.argv[0].startswith("-"):
+        files.append(os.path.join(_STATE.get("cwd", ""), sys.argv[0]))
+    for filename in set(files):
         if isinstance(filename, str) and _file_kind(filename) == "user":
             count += 1
             if len(names) < 3:
@@ -588,7 +619,7 @@ def _patch_spawn(module: ModuleType) -> None:
     def make_fixup(original: Any) -> Any:
         def fixup(main: str) -> None:
             state = _coverage_state()
-            path = os.path.abspath(main) if isinstance(main, str) else None
+            path = os.path.abspath(main)
             lines: set[int] = set()
             tracing = (state is None or not state["started"]) and sys.gettrace() is None
             if tracing:
@@ -601,7 +632,7 @@ def _patch_spawn(module: ModuleType) -> None:
 
                 def trace(frame: FrameType, event: str, arg: Any) -> Any:
                     name = frame.f_code.co_filename
-                    return local if name == main or name == path else None
+                    return local if name in (main, path) else None
 
                 sys.settrace(trace)
             try:
@@ -714,9 +745,42 @@ def _patch_coverage(module: ModuleType) -> None:
 
 def _data_file_of(data: Any) -> str | None:
     try:
-        return os.path.abspath(data.base_filename())
+        return str(os.path.abspath(data.base_filename()))
     except Exception:
         return None
+
+
+def _patch_cloudpickle(module: ModuleType) -> None:
+    """Record the user's functions that cloudpickle sends by value under a fake file name."""
+    table = getattr(getattr(module, "Pickler", None), "_dispatch_table", None)
+    code_type = type(_patch_cloudpickle.__code__)
+    if not isinstance(table, dict) or code_type not in table:
+        return
+    original = table[code_type]
+    if getattr(original, "_mpcov_doctor", False):
+        return
+    seen: set[int] = set()
+
+    def code_reduce(obj: Any) -> Any:
+        result = original(obj)
+
+        def record() -> None:
+            args = result[1] if isinstance(result, tuple) and len(result) > 1 else ()
+            if id(obj) in seen or _file_kind(obj.co_filename) != "user":
+                return
+            if "<dynamic-code>" in [a for a in args if isinstance(a, str)]:
+                seen.add(id(obj))
+                emit(
+                    "by_value",
+                    code=[obj.co_filename, obj.co_firstlineno, obj.co_name],
+                    module=module.__name__,
+                )
+
+        _quiet(record)
+        return result
+
+    code_reduce._mpcov_doctor = True  # type: ignore[attr-defined]
+    table[code_type] = code_reduce
 
 
 # -- post-import patching ---------------------------------------------------------------
@@ -725,6 +789,8 @@ _PATCHERS: dict[str, Callable[[ModuleType], None]] = {
     "subprocess": _patch_subprocess,
     "threading": _patch_threading,
     "coverage.control": _patch_coverage,
+    "cloudpickle.cloudpickle": _patch_cloudpickle,
+    "joblib.externals.cloudpickle.cloudpickle": _patch_cloudpickle,
 }
 for _package in _PACKAGES:
     _PATCHERS[f"{_package}.process"] = _patch_process
@@ -774,7 +840,7 @@ class _Finder:
         finally:
             self._busy.discard(name)
         if spec.loader is not None and hasattr(spec.loader, "exec_module"):
-            spec.loader = _Loader(spec.loader, patch)
+            spec.loader = _Loader(spec.loader, patch)  # type: ignore[assignment]  # duck-typed
         return spec
 
 
@@ -792,6 +858,7 @@ def install() -> None:
         prefixes.add(os.path.join(prefix, "Lib") + os.sep)
     _STDLIB = tuple(sorted(prefixes))
     env = os.environ
+    _STATE["cwd"] = os.getcwd()
     emit(
         "start",
         ppid=os.getppid(),

@@ -7,6 +7,10 @@ without the doctor (a distribution's or a virtual environment's), so that
 nothing the user had is lost.
 """
 
+# os.path, not pathlib, for start-up time; broad excepts, because a start-up hook must
+# never stop a program (site.py itself reports and goes on).
+# ruff: noqa: PTH100, PTH120, BLE001, S110
+
 from __future__ import annotations
 
 import os
@@ -40,7 +44,7 @@ def _chain() -> None:
 
 
 try:
-    import _mpcov_doctor_observer
+    import _mpcov_doctor_observer  # type: ignore[import-not-found]  # copied beside it
 
     _mpcov_doctor_observer.install()
 except Exception:  # the observer must never stop a program from starting

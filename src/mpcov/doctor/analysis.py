@@ -354,9 +354,7 @@ class _Builder:
             if instance is None:
                 instance = Instance(id=int(event["id"]), how="unknown", settings={}, version=None)
                 owner.instances[instance.id] = instance
-            (instance.saves_started if kind == "save_start" else instance.saves_ended).append(
-                event
-            )
+            (instance.saves_started if kind == "save_start" else instance.saves_ended).append(event)
 
     def classify_starts(self) -> None:
         known = {p.pid for p in self.processes}
@@ -392,9 +390,7 @@ class _Builder:
                             process.parent = self.by_pid[pid]
                             break
                         process.via.append(str(name))
-                    via_pid = (
-                        event["ancestors"][len(process.via) - 1][0] if process.via else None
-                    )
+                    via_pid = event["ancestors"][len(process.via) - 1][0] if process.via else None
                     if process.parent is not None and via_pid in self.popen:
                         process.site = self.popen[via_pid][1].get("site")
                     elif process.parent is not None:
@@ -429,6 +425,20 @@ class _Builder:
                 else:
                     process.site = event.get("site")
                     process.library = _library(tags)
+        for child, (owner, start) in self.mp_start.items():
+            if child in known or child not in self.kills:
+                continue
+            # Stopped before Python had even run the doctor's start-up hook.
+            process = self._new(
+                {"pid": child, "ppid": owner.pid, "argv": [], "t": start["t"]}, True
+            )
+            process.parent = owner
+            process.method = str(start.get("method"))
+            process.how = "spawn" if process.method == "spawn" else process.method
+            process.site = start.get("site")
+            process.library = _library(str(start.get("popen")))
+            process.pool = start.get("pool")
+            process.role = "stopped before its interpreter started"
         for process in self.processes:
             if process.parent is not None and not process.replaced:
                 process.parent.children.append(process)
@@ -488,7 +498,7 @@ def _data_state(path: str) -> tuple[str, str]:
         data = coverage.CoverageData(basename=path)
         data.read()
         data.measured_files()
-    except (CoverageException, OSError, Exception) as exc:
+    except (CoverageException, OSError) as exc:
         return "unreadable", str(exc)
     return "ok", ""
 
@@ -518,20 +528,36 @@ def _check_saves(builder: _Builder) -> None:
                     continue
                 # The save began and its end was never recorded: the file may be half-written,
                 # or complete under its final (hashed) name if only our last event was lost.
-                candidates = sorted(Path(name).parent.glob(Path(name).name + ".H*h"))
-                state, detail = _data_state(name)
-                for candidate in candidates:
-                    state2, detail2 = _data_state(str(candidate))
-                    if state2 == "ok":
+                pending = event.get("pending")
+                state, detail = _unfinished_state(name, pending)
+                for candidate in sorted(Path(name).parent.glob(Path(name).name + ".H*h")):
+                    if _unfinished_state(str(candidate), pending)[0] == "ok":
                         name, state, detail = str(candidate), "ok", ""
                         break
-                if state == "ok":
-                    process.data_files.append(DataFile(name, "ok"))
-                else:
-                    process.data_files.append(
-                        DataFile(name, "half-written" if state != "missing" else "missing", detail)
-                    )
-                    process.data_files[-1].detail = detail or "the save did not finish"
+                process.data_files.append(DataFile(name, state, detail))
+
+
+def _unfinished_state(path: str, pending: int | None) -> tuple[str, str]:
+    """What a save that never recorded its end left: ``ok`` only if all it held is there."""
+    state, detail = _data_state(path)
+    if state == "missing":
+        return "missing", "the save did not finish"
+    if state != "ok":
+        return "half-written", detail
+    written = _line_count(path)
+    if pending is not None and written < pending:
+        return "half-written", f"{written} of {pending} lines written"
+    return "ok", ""
+
+
+def _line_count(path: str) -> int:
+    import coverage
+
+    data = coverage.CoverageData(basename=path)
+    data.read()
+    if data.has_arcs():
+        return sum(len(data.arcs(f) or ()) for f in data.measured_files())
+    return sum(len(data.lines(f) or ()) for f in data.measured_files())
 
 
 def _fate(
@@ -637,8 +663,13 @@ def _analyze(log: Path, doctor_pid: int) -> Analysis:
             continue
         if union is None:
             union = _measured_lines(builder)
+        parent_files = _measured_lines(builder, process.parent) if process.parent else {}
         for event in mains:
             path = os.path.realpath(str(event["file"]))
+            if path not in parent_files:
+                # The parent, which ran the script as __main__, did not measure it (--include,
+                # source): the module-level lines were never wanted; nothing to compare.
+                continue
             missing = sorted(set(event["lines"]) - union.get(path, set()))
             if missing:
                 process.partial.append("mp_main")
@@ -650,26 +681,45 @@ def _analyze(log: Path, doctor_pid: int) -> Analysis:
                     moment="__mp_main__",
                     scope_key=f"main:{path}",
                 )
+    for process in processes:
+        if process.lost or process.partial or not process.measured:
+            continue
+        sent = [e for e in process.events if e["e"] == "by_value"]
+        if sent:
+            code = sent[0]["code"]
+            process.partial.append("by-value")
+            process.cause = Cause(
+                "dynamic-code",
+                f"sent {code[2]}() to worker processes by value, which {sent[0]['module']} "
+                "rebuilds with the file name <dynamic-code>; coverage.py measures no such code",
+                site=_site_text(code),
+                moment="",
+                scope_key=f"by-value:{_site_text(code)}",
+            )
     return Analysis(processes, builder.unobserved(), damaged, builder.pools)
 
 
-def _measured_lines(builder: _Builder) -> dict[str, set[int]]:
-    """The union of the lines in every readable data file left after the run."""
+def _measured_lines(builder: _Builder, only: Process | None = None) -> dict[str, set[int]]:
+    """The union of the lines in every readable data file left after the run.
+
+    With ``only``, the lines of that process's own data files.
+    """
     import coverage
     from coverage.exceptions import CoverageException
 
     paths: set[str] = set()
-    for process in builder.processes:
+    for process in builder.processes if only is None else [only]:
         for data_file in process.data_files:
             if data_file.state == "ok":
                 paths.add(data_file.path)
-    for combine in builder.combines:
-        if combine.get("file"):
-            paths.add(str(combine["file"]))
-    for process in builder.processes:
-        for instance in process.instances.values():
-            if instance.settings.get("data_file"):
-                paths.add(str(instance.settings["data_file"]))
+    if only is None:
+        for combine in builder.combines:
+            if combine.get("file"):
+                paths.add(str(combine["file"]))
+        for process in builder.processes:
+            for instance in process.instances.values():
+                if instance.settings.get("data_file"):
+                    paths.add(str(instance.settings["data_file"]))
     out: dict[str, set[int]] = {}
     for path in sorted(paths):
         if not Path(path).is_file():
@@ -697,6 +747,11 @@ def _judge(builder: _Builder, process: Process) -> None:
     """Decide whether ``process`` lost data, and why."""
     if process.helper:
         return
+    refused = _coverage_refused(process)
+    if refused is not None:
+        process.lost = True
+        process.cause = refused
+        return
     settings = process.settings()
     concurrency = [str(c) for c in settings.get("concurrency") or []]
     patch = [str(p) for p in settings.get("patch") or []]
@@ -704,19 +759,36 @@ def _judge(builder: _Builder, process: Process) -> None:
     if not process.measured:
         if not _in_coverage_scope(process):
             return
-        marker = process.first("exit") or process.first("_exit")
-        user_files = marker.get("user_files") if marker else None
-        if isinstance(user_files, list) and user_files and int(user_files[0]) == 0:
-            return  # it ran none of the user's code: nothing to measure
+        if not _would_measure(process, concurrency, patch):
+            marker = process.first("exit") or process.first("_exit")
+            user_files = marker.get("user_files") if marker else None
+            worker = process.method is not None or process.library is not None
+            if not worker and isinstance(user_files, list) and user_files and not user_files[0]:
+                return  # it ran none of the user's code: nothing to measure
+            process.lost = True
+            process.cause = _unmeasured_cause(process, concurrency, patch)
+            return
+        if end["how"] == "signal":
+            if _idle(builder, process, concurrency):
+                process.role = "stopped before it started work: nothing to lose"
+                return
+            process.lost = True
+            process.cause = _signal_cause(builder, process, end, settings)
+            return
         process.lost = True
         process.cause = _unmeasured_cause(process, concurrency, patch)
         return
     fates = [d.state for d in process.data_files]
     if any(state in _SAVE_OK for state in fates):
+        mismatch = _branch_mismatch(builder, process)
+        if mismatch is not None:
+            process.lost = True
+            process.cause = mismatch
+            return
         _check_threads(process)
         return
-    if end["how"] == "signal" and _idle(process):
-        process.role = process.role or "idle when stopped: it had measured nothing"
+    if end["how"] == "signal" and _idle(builder, process, concurrency):
+        process.role = "idle when it was stopped: it had measured nothing"
         return
     process.lost = True
     late = next((d for d in process.data_files if d.state == "late"), None)
@@ -724,8 +796,7 @@ def _judge(builder: _Builder, process: Process) -> None:
     if late is not None:
         process.cause = Cause(
             "MPC209" if process.library == "loky" else "late-save",
-            "saved its data after the data files were combined: it outlived the run that "
-            "reported",
+            "saved its data after the data files were combined: it outlived the run that reported",
             moment="late",
             scope_key=f"late:{process.library}",
         )
@@ -772,10 +843,83 @@ def _judge(builder: _Builder, process: Process) -> None:
         )
 
 
-def _idle(process: Process) -> bool:
-    """Killed while saving with nothing measured (an idle pool worker): nothing was lost."""
+_RUN_OPTIONS = ("--branch", "--concurrency", "--source", "--include", "--omit", "--parallel-mode")
+
+
+def _coverage_refused(process: Process) -> Cause | None:
+    """A ``coverage run`` that never started measuring: coverage.py refused its settings."""
+    argv = process.argv
+    if process.measured or not process.fresh or "run" not in argv:
+        return None
+    at = argv.index("run")
+    if at == 0 or not (
+        argv[at - 1] == "coverage" or argv[at - 1].endswith(("/coverage", "\\coverage"))
+    ):
+        return None
+    options = [a.split("=")[0] for a in argv[at + 1 :] if a.startswith("--")]
+    given = [o for o in options if o in _RUN_OPTIONS]
+    return Cause(
+        _known("MPC213", "not-started") if given else "not-started",
+        "`coverage run` never started measuring: coverage.py refused its settings"
+        + (f" ({', '.join(given)} on the command line)" if given else ""),
+        scope_key="refused",
+    )
+
+
+def _branch_mismatch(builder: _Builder, process: Process) -> Cause | None:
+    """A process measuring with another ``branch`` setting than the run's first measurement."""
+    first = next((p for p in builder.processes if p.measured and not p.replaced), None)
+    if first is None or first is process:
+        return None
+    mine = [i for i in process.instances.values() if not i.inherited]
+    theirs = list(first.instances.values())
+    if not mine or not theirs:
+        return None
+    wanted = bool(theirs[0].settings.get("branch"))
+    have = bool(mine[-1].settings.get("branch"))
+    if wanted == have:
+        return None
+    return Cause(
+        _known("MPC213", "mismatch"),
+        f"measured with branch = {have} while pid {first.pid} measured with branch = {wanted}: "
+        "coverage.py cannot combine the two (an option given on the command line reaches "
+        "the parent, not its children)",
+        scope_key="branch",
+    )
+
+
+def _would_measure(process: Process, concurrency: list[str], patch: list[str]) -> bool:
+    """Whether the settings above ``process`` start coverage.py in a process like it."""
+    if process.library in ("billiard", "multiprocess", "loky"):
+        return False
+    if process.method is not None:
+        return "multiprocessing" in concurrency or (
+            "subprocess" in patch and process.method == "spawn"
+        )
+    return "subprocess" in patch
+
+
+def _pending_jobs(builder: _Builder, process: Process) -> int | None:
+    kills = builder.kills.get(process.pid, [])
+    return next(
+        (int(k["pending_jobs"]) for _, k in kills if k.get("pending_jobs") is not None), None
+    )
+
+
+def _idle(builder: _Builder, process: Process, concurrency: list[str]) -> bool:
+    """Stopped with nothing measured and nothing dropped: an idle pool worker lost nothing.
+
+    That is a worker whose save began with nothing in memory, or a pool worker
+    stopped before multiprocessing's bootstrap started coverage.py in it (so before
+    it ran any task), while the pool had no unfinished job whose tasks were dropped.
+    """
     saves = [e for i in process.instances.values() for e in i.saves_started]
-    return bool(saves) and all(e.get("pending") == 0 for e in saves)
+    if saves:
+        return all(e.get("pending") == 0 for e in saves)
+    own = [i for i in process.instances.values() if not i.inherited]
+    if process.pool is None or own or "multiprocessing" not in concurrency:
+        return False
+    return not _pending_jobs(builder, process)
 
 
 def _check_threads(process: Process) -> None:
@@ -830,9 +974,10 @@ def _unmeasured_cause(process: Process, concurrency: list[str], patch: list[str]
             scope_key=f"mp:{site}",
         )
     env = process.start_event.get("env") or {}
-    if "subprocess" in patch and not env.get("coverage"):
+    carried = {"COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START"} & set(env.get("coverage", []))
+    if "subprocess" in patch and not carried:
         return Cause(
-            "MPC203",
+            _known("MPC212", "MPC203"),
             f"Python child started at {site or '?'} was never measured: its environment "
             "dropped coverage.py's COVERAGE_* variables (env=...)",
             site=site,
@@ -845,6 +990,13 @@ def _unmeasured_cause(process: Process, concurrency: list[str], patch: list[str]
         site=site,
         scope_key=f"sub:{site}",
     )
+
+
+def _known(code: str, fallback: str) -> str:
+    """``code`` if ``mpcov check`` has that rule, else ``fallback`` (rules are added over time)."""
+    from mpcov.check import RULES
+
+    return code if code in RULES else fallback
 
 
 def _exit_cause(
@@ -879,10 +1031,7 @@ def _exit_cause(
             scope_key=f"mpexit:{site}",
         )
     version = next((i.version for i in process.instances.values() if i.version), None)
-    if "fork" in patch and version and _older(version, (7, 17, 3)):
-        code = "MPC205"
-    else:
-        code = "MPC201"
+    code = "MPC205" if "fork" in patch and version and _older(version, (7, 17, 3)) else "MPC201"
     return Cause(
         code,
         f"forked child ended with os._exit() at {exit_site or '?'} before coverage.py saved",
@@ -983,7 +1132,9 @@ def _signal_cause(
             moment=moment,
             scope_key=f"terminate:{_site_text(site)}",
         )
-    library = next((name for tag in tags for name in ("billiard", "loky", "mpire") if name in tag), None)
+    library = next(
+        (name for tag in tags for name in ("billiard", "loky", "mpire") if name in tag), None
+    )
     if library is not None:
         return Cause(
             "MPC209" if library in ("billiard", "loky") else "library",

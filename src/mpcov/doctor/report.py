@@ -28,8 +28,7 @@ SCHEMA_VERSION = 1
 _OTHER_FIXES = {
     "timeout": "let the command finish within the time limit, or raise it",
     "late-save": (
-        "stop the workers (shut the executor down, join the processes) before the report "
-        "is made"
+        "stop the workers (shut the executor down, join the processes) before the report is made"
     ),
     "outside": "find what sent the signal (a CI time limit, the out-of-memory killer)",
     "vanished": "find what killed the process (SIGKILL from outside, a crash)",
@@ -38,6 +37,12 @@ _OTHER_FIXES = {
     "unreadable": "let the process finish its save: do not signal it while it exits",
     "not-saved": "create no second Coverage object in the process, and keep auto-save on",
     "not-started": "check that the child inherits coverage.py's settings and environment",
+    "mismatch": "put the option in the configuration file, where every child reads it",
+    "dynamic-code": (
+        "define the task function at the top level of an importable module (not in "
+        "__main__, not nested), so that it is pickled by reference; or use cloudpickle "
+        "older than 3.1.3"
+    ),
 }
 _NOUN_ONE = {
     "worker processes": "worker process",
@@ -47,7 +52,7 @@ _NOUN_ONE = {
 _MOMENTS = {
     "saving": "while saving",
     "busy": "while busy, before saving",
-    "before coverage started": "before coverage.py started in them",
+    "before coverage started": "before coverage.py started in them (their tasks never ran)",
 }
 
 
@@ -76,8 +81,9 @@ def groups(analysis: Analysis) -> list[Group]:
         by_key.setdefault((cause.code, cause.scope_key, cause.what), []).append(process)
     out = []
     for (_code, scope_key, _what), members in by_key.items():
-        cause = members[0].cause
-        assert cause is not None
+        first = members[0].cause
+        assert first is not None
+        cause = first
         scope = len(members)
         if scope_key.startswith("pool:"):
             pool = members[0].pool
@@ -125,7 +131,7 @@ def group_text(group: Group) -> str:
 
 
 def _counts(analysis: Analysis) -> dict[str, int]:
-    python = [p for p in analysis.processes]
+    python = list(analysis.processes)
     return {
         "python_processes": len(python),
         "measured": sum(1 for p in python if p.measured),
@@ -307,13 +313,13 @@ def _process_json(process: Process, root: Path) -> dict[str, Any]:
         end["sent_by"] = {
             "pid": end.pop("sender", None),
             "call": kill.get("call", kill.get("reason")),
-            "site": _site_text(kill.get("site")),
+            "site": _site_text(kill.get("site"), root),
             "frames": list(kill.get("tags", [])),
         }
     else:
         end.pop("sender", None)
     if event:
-        end["site"] = _site_text(event.get("site"))
+        end["site"] = _site_text(event.get("site"), root)
     if "signal" in end:
         end["signal"] = _signal_name(int(end["signal"] or 0))
     cause = process.cause
@@ -325,7 +331,7 @@ def _process_json(process: Process, root: Path) -> dict[str, Any]:
             "how": process.how,
             "method": process.method,
             "library": process.library,
-            "site": _site_text(process.site),
+            "site": _site_text(process.site, root),
             "via": process.via,
             "role": process.role or None,
         },

@@ -161,7 +161,9 @@ def _interrupts_raise() -> Iterator[None]:
         yield
         return
     names = ("SIGTERM", "SIGHUP")
-    previous = {n: signal.signal(getattr(signal, n), interrupt) for n in names if hasattr(signal, n)}
+    previous = {
+        n: signal.signal(getattr(signal, n), interrupt) for n in names if hasattr(signal, n)
+    }
     try:
         yield
     finally:
@@ -243,6 +245,8 @@ def _wait_for_descendants(proc: subprocess.Popen[bytes], log: Path, grace: float
             # Processes that started after the last look (a pool replacing its workers).
             known = {pid for pid, _ in observed}
             observed += [
-                (p, s) for p, s in _observed(log) if p != proc.pid and p not in known and _alive(p, s)
+                (p, s)
+                for p, s in _observed(log)
+                if p != proc.pid and p not in known and _alive(p, s)
             ]
             read_at = time.monotonic()

@@ -1,0 +1,371 @@
+"""Tests of ``mpcov doctor``: the real CLI in a subprocess, on small real programs."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from mpcov.doctor import _observer
+from mpcov.doctor.analysis import read_events, with_line
+from mpcov.doctor.report import SCHEMA_PATH
+
+CASES = Path(__file__).parent / "doctor_cases"
+POSIX = os.name == "posix"
+posix_only = pytest.mark.skipif(not POSIX, reason="the doctor is tested on POSIX only")
+
+
+@pytest.fixture
+def marker() -> str:
+    """A value for an environment variable that tags every process a test starts."""
+    return uuid.uuid4().hex
+
+
+@pytest.fixture
+def private_tmp(tmp_path: Path) -> Path:
+    """A TMPDIR of the test's own, to see that the doctor removes its folder from it."""
+    path = tmp_path / "tmp"
+    path.mkdir()
+    return path
+
+
+def _environment(marker: str, private_tmp: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "MPCOV_"))}
+    env.update(MPCOV_TEST_MARKER=marker, TMPDIR=str(private_tmp), PYTHONDONTWRITEBYTECODE="1")
+    env.update(extra)
+    return env
+
+
+def _tagged_processes(marker: str) -> list[int]:
+    """Processes whose environment carries ``marker`` (Linux: read from /proc)."""
+    found = []
+    needle = f"MPCOV_TEST_MARKER={marker}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if needle in (entry / "environ").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def _doctor(
+    args: list[str], cwd: Path, env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mpcov", "doctor", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A folder with the two pool scripts and their ``pyproject.toml``."""
+    folder = tmp_path / "project"
+    folder.mkdir()
+    for name in ("pool_map_with.py", "pool_map_close_join.py", "pyproject.toml"):
+        shutil.copyfile(CASES / name, folder / name)
+    return folder
+
+
+def _left_files(folder: Path) -> set[str]:
+    """Names in ``folder`` other than coverage's own data files."""
+    return {p.name for p in folder.iterdir() if not p.name.startswith(".coverage")}
+
+
+def _report(stdout: str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(stdout[stdout.index("{\n") :])
+    return document
+
+
+def _schema() -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return schema
+
+
+def _coverage_run(script: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", "coverage", "run", script, *args]
+
+
+@posix_only
+def test_doctor_names_pool_exit_terminate_at_the_with_line(
+    project: Path, marker: str, private_tmp: Path
+) -> None:
+    """A losing `with Pool` run is blamed on terminate() from Pool.__exit__ at the `with`."""
+    env = _environment(marker, private_tmp)
+    with_line_number = next(
+        number
+        for number, line in enumerate((project / "pool_map_with.py").read_text().splitlines(), 1)
+        if "with multiprocessing.Pool" in line
+    )
+    losing = None
+    for _ in range(10):  # the loss is a race; on Linux nearly every run loses
+        done = _doctor(
+            ["--json", "-", "--", *_coverage_run("pool_map_with.py", "fork")], project, env
+        )
+        if done.returncode == 1:
+            losing = done
+            break
+        assert 0 == done.returncode, done.stderr
+    assert losing is not None, "no losing run in 10"
+    document = _report(losing.stdout)
+    jsonschema.validate(document, _schema())
+    assert ["MPC101"] == [cause["code"] for cause in document["causes"]]
+    cause = document["causes"][0]
+    assert f"pool_map_with.py:{with_line_number}" == cause["site"]
+    assert "was ended by Pool.__exit__ -> terminate()" in cause["message"]
+    assert losing.stderr.startswith("mpcov doctor: ")
+    assert "(MPC101)." in losing.stderr
+    assert {"pool_map_with.py", "pool_map_close_join.py", "pyproject.toml"} == _left_files(project)
+    assert [] == _tagged_processes(marker)
+    assert [] == list(private_tmp.iterdir())
+
+
+@posix_only
+@pytest.mark.parametrize("method", ["fork", "forkserver", "spawn"])
+def test_doctor_close_join_reports_nothing_lost(
+    project: Path, marker: str, private_tmp: Path, method: str
+) -> None:
+    """The same pool closed and joined inside the block loses nothing, on every start method."""
+    env = _environment(marker, private_tmp)
+    done = _doctor(
+        ["--json", "-", "--", *_coverage_run("pool_map_close_join.py", method)], project, env
+    )
+    assert 0 == done.returncode, done.stderr
+    document = _report(done.stdout)
+    jsonschema.validate(document, _schema())
+    assert [] == document["causes"]
+    workers = [p for p in document["processes"] if p["start"]["method"] == method]
+    assert 2 == len(workers)
+    assert {"ok"} == {d["state"] for p in workers for d in p["data_files"]}
+    assert {"pool_map_with.py", "pool_map_close_join.py", "pyproject.toml"} == _left_files(project)
+    assert [] == _tagged_processes(marker)
+    assert [] == list(private_tmp.iterdir())
+
+
+@posix_only
+def test_doctor_keeps_the_commands_stdout_and_reports_its_exit_code(
+    tmp_path: Path, marker: str, private_tmp: Path
+) -> None:
+    """The command's stdout is untouched, its exit code is reported, and nothing is lost."""
+    code = "import sys; print('hello from the command'); sys.exit(3)"
+    done = _doctor(
+        ["--json", str(tmp_path / "r.json"), "--", sys.executable, "-c", code],
+        tmp_path,
+        _environment(marker, private_tmp),
+    )
+    assert 0 == done.returncode
+    assert "hello from the command\n" == done.stdout
+    document = json.loads((tmp_path / "r.json").read_text())
+    assert 3 == document["exit_code"]
+    assert "the command exited with 3." in document["summary"]["line"]
+    assert done.stderr.startswith(document["summary"]["line"])
+
+
+def test_doctor_without_a_command_is_a_usage_error(tmp_path: Path) -> None:
+    """No command after `--` exits 2 with a one-line error."""
+    done = _doctor(["--"], tmp_path, dict(os.environ))
+    assert 2 == done.returncode
+    assert done.stderr.startswith("mpcov: error: doctor: no command given")
+
+
+def test_doctor_command_that_cannot_start_exits_2(
+    tmp_path: Path, marker: str, private_tmp: Path
+) -> None:
+    """A missing program exits 2, names it, and leaves no temporary folder."""
+    done = _doctor(["--", "no-such-program-here"], tmp_path, _environment(marker, private_tmp))
+    assert 2 == done.returncode
+    assert "mpcov: error: doctor: cannot run 'no-such-program-here'" in done.stderr
+    assert [] == list(private_tmp.iterdir())
+
+
+@posix_only
+def test_doctor_blames_os_exit_in_a_forked_child(
+    tmp_path: Path, marker: str, private_tmp: Path
+) -> None:
+    """A raw fork child ending in os._exit without patch _exit is MPC201, at the _exit line."""
+    script = tmp_path / "fork_exit.py"
+    script.write_text(
+        textwrap.dedent(
+            """\
+            import os
+
+            pid = os.fork()
+            if pid == 0:
+                x = 1
+                os._exit(0)
+            os.waitpid(pid, 0)
+            """
+        )
+    )
+    (tmp_path / ".coveragerc").write_text("[run]\nparallel = true\n")
+    done = _doctor(
+        ["--json", "-", "--", *_coverage_run("fork_exit.py")],
+        tmp_path,
+        _environment(marker, private_tmp),
+    )
+    assert 1 == done.returncode, done.stderr
+    document = _report(done.stdout)
+    assert [("MPC201", "fork_exit.py:6")] == [(c["code"], c["site"]) for c in document["causes"]]
+    child = next(p for p in document["processes"] if p["start"]["how"] == "fork")
+    assert {"how": "_exit", "status": 0, "site": "fork_exit.py:6"} == child["end"]
+
+
+@posix_only
+def test_doctor_follows_a_shell_script_and_reports_a_dropped_environment(
+    tmp_path: Path, marker: str, private_tmp: Path
+) -> None:
+    """Python run by a shell script is observed; a child given env= without the hook is not."""
+    shutil.copyfile(CASES / "run_through_shell.sh", tmp_path / "run_through_shell.sh")
+    (tmp_path / "run_through_shell.sh").chmod(0o755)
+    script = tmp_path / "children.py"
+    script.write_text(
+        textwrap.dedent(
+            """\
+            import subprocess
+            import sys
+
+            subprocess.run(["./run_through_shell.sh", sys.executable], check=True)
+            subprocess.run([sys.executable, "-c", "pass"], env={"PATH": "/usr/bin"}, check=True)
+            """
+        )
+    )
+    done = _doctor(
+        ["--json", "-", "--", sys.executable, "children.py"],
+        tmp_path,
+        _environment(marker, private_tmp),
+    )
+    assert 0 == done.returncode, done.stderr
+    document = _report(done.stdout)
+    shell_child = next(
+        p for p in document["processes"] if "from a shell script" in " ".join(p["argv"])
+    )
+    assert (["sh run_through_shell.sh"], "children.py:4") == (
+        shell_child["start"]["via"],
+        shell_child["start"]["site"],
+    )
+    assert [
+        ("children.py:5", "its environment (env=...) does not carry the doctor's variables")
+    ] == [(u["site"], u["reason"]) for u in document["unobserved"]]
+
+
+@posix_only
+def test_doctor_chains_to_an_existing_sitecustomize(
+    tmp_path: Path, marker: str, private_tmp: Path
+) -> None:
+    """A sitecustomize the user already had still runs under the doctor."""
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / "sitecustomize.py").write_text("import builtins\nbuiltins.THEIRS = 'ran'\n")
+    env = _environment(marker, private_tmp, PYTHONPATH=str(theirs))
+    done = _doctor(
+        ["--", sys.executable, "-c", "import builtins; print(builtins.THEIRS)"], tmp_path, env
+    )
+    assert 0 == done.returncode, done.stderr
+    assert "ran\n" == done.stdout
+    assert "coverage.py measured none of 1 Python processes" in done.stderr
+
+
+@posix_only
+def test_doctor_timeout_stops_the_command_and_names_it(
+    tmp_path: Path, marker: str, private_tmp: Path
+) -> None:
+    """--timeout stops the process group; the unsaved process is blamed on the timeout."""
+    (tmp_path / "sleeper.py").write_text("import time\ntime.sleep(60)\n")
+    started = time.monotonic()
+    done = _doctor(
+        ["--timeout", "2", "--json", "-", "--", *_coverage_run("sleeper.py")],
+        tmp_path,
+        _environment(marker, private_tmp),
+    )
+    assert time.monotonic() - started < 30
+    assert 1 == done.returncode, done.stderr
+    document = _report(done.stdout)
+    assert None is document["exit_code"]
+    assert ["timeout"] == [c["code"] for c in document["causes"]]
+    assert [] == _tagged_processes(marker)
+
+
+@posix_only
+def test_doctor_sigterm_stops_everything_and_exits_130(
+    tmp_path: Path, marker: str, private_tmp: Path
+) -> None:
+    """SIGTERM to the doctor stops the command's processes and removes its folder."""
+    (tmp_path / "sleeper.py").write_text(
+        "import subprocess, sys\nsubprocess.run([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+    )
+    doctor = subprocess.Popen(
+        [sys.executable, "-m", "mpcov", "doctor", "--", sys.executable, "sleeper.py"],
+        cwd=tmp_path,
+        env=_environment(marker, private_tmp),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while len(_tagged_processes(marker)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert 3 == len(_tagged_processes(marker))  # the doctor, the script, its child
+    time.sleep(0.3)  # let the child get through its start-up hook
+    doctor.send_signal(signal.SIGTERM)
+    _, stderr = doctor.communicate(timeout=30)
+    assert 130 == doctor.returncode
+    assert "mpcov: interrupted" in stderr
+    assert [] == _tagged_processes(marker)
+    assert [] == list(private_tmp.iterdir())
+
+
+def test_observer_event_lines_survive_concurrent_writers(tmp_path: Path) -> None:
+    """Events appended by many processes at once are whole lines; a torn last line is skipped."""
+    log = tmp_path / "events.jsonl"
+    log.touch()
+    writer = textwrap.dedent(
+        f"""\
+        import sys
+        sys.path.insert(0, {str(Path(_observer.__file__).parent)!r})
+        import _observer
+        _observer._LOG = {str(log)!r}
+        for i in range(300):
+            _observer.emit("x", i=i, text="a\\"b\\\\c\\n" * 40)
+        """
+    )
+    writers = [subprocess.Popen([sys.executable, "-c", writer]) for _ in range(4)]
+    for proc in writers:
+        assert 0 == proc.wait(timeout=60)
+    with log.open("ab") as handle:
+        handle.write(b'{"e":"x","pid":1,"t":0.5,"tor')
+    events, damaged = read_events(log)
+    assert (1200, 1) == (len(events), damaged)
+    assert {'a"b\\c\n' * 40} == {e["text"] for e in events}
+
+
+def test_with_line_moves_a_site_to_its_with_statement(tmp_path: Path) -> None:
+    """A call site inside a `with` block is reported at the `with` statement itself."""
+    source = tmp_path / "s.py"
+    source.write_text("def f():\n    x = 1\n    with open(__file__) as h:\n        h.read()\n\n")
+    assert [str(source), 3, "f"] == with_line([str(source), 4, "f"])
+    assert [str(source), 2, "f"] == with_line([str(source), 2, "f"])
+
+
+def test_doctor_schema_is_a_valid_json_schema() -> None:
+    """The shipped schema is itself valid for its metaschema."""
+    schema = _schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert "mpcov doctor report" == schema["title"]
