@@ -1,0 +1,366 @@
+"""What the directives read: example headers and recorded results.
+
+Nothing here touches Sphinx, so the unit tests (tests/test_docs_ext.py) can call it
+on small made-up recordings.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import canonicalize_name
+
+from mpcov.header import NO_START_METHOD, START_METHODS, Example, HeaderError, parse
+
+ROOT = Path(__file__).resolve().parents[3]
+EXAMPLES = ROOT / "examples"
+DATA = ROOT / "docs" / "results" / "data"
+LABEL_ORDER = (*START_METHODS, NO_START_METHOD)
+
+
+def version_tuple(text: str) -> tuple[int, ...]:
+    """``"7.17.3"`` -> ``(7, 17, 3)``; only the first three numbers count."""
+    return tuple(int(p) for p in re.findall(r"\d+", text)[:3])
+
+
+def label_index(label: str) -> int:
+    """Where a start method sorts: fork, forkserver, spawn, none, then anything else."""
+    return LABEL_ORDER.index(label) if label in LABEL_ORDER else len(LABEL_ORDER)
+
+
+@dataclass(frozen=True)
+class Recording:
+    """One result file: one platform, Python and coverage.py version (and campaign)."""
+
+    path: Path
+    doc: dict[str, Any]
+
+    @property
+    def platform(self) -> str:
+        """The recording's ``sys.platform``."""
+        return str(self.doc["platform"]["sys_platform"])
+
+    @property
+    def python_version(self) -> str:
+        """The Python version alone, e.g. ``3.11.7``."""
+        return str(self.doc["python"]["version"])
+
+    @property
+    def python(self) -> str:
+        """Implementation and version, e.g. ``CPython 3.11.7``."""
+        return f"{self.doc['python']['implementation']} {self.python_version}"
+
+    @property
+    def coverage(self) -> str:
+        """The coverage.py version measured."""
+        return str(self.doc["coverage"]["version"])
+
+    @property
+    def date(self) -> str:
+        """The day the recording was made (ISO date)."""
+        return str(self.doc["created"])[:10]
+
+    @property
+    def label(self) -> str | None:
+        """The campaign (``soak``, ``cloudpickle-3.1.2``), or ``None`` for a plain recording."""
+        label = self.doc.get("label")
+        return str(label) if label else None
+
+    @property
+    def short(self) -> str:
+        """A label: ``linux 3.11.7 / cov 7.17.3`` (and the campaign, if any)."""
+        label = f" ({self.label})" if self.label else ""
+        return f"{self.platform} {self.python_version} / cov {self.coverage}{label}"
+
+    def sort_key(self) -> tuple[Any, ...]:
+        """Order by platform, then Python and coverage.py versions, numerically."""
+        return (
+            self.platform,
+            version_tuple(self.python_version),
+            version_tuple(self.coverage),
+            self.label or "",
+        )
+
+    def rows(self, example: str) -> list[dict[str, Any]]:
+        """The rows for one example, in start-method order."""
+        rows = [r for r in self.doc["results"] if r["example"] == example]
+        return sorted(rows, key=lambda r: label_index(r["start_method"]))
+
+    def row(self, example: str, label: str) -> dict[str, Any] | None:
+        """The row of one example under one start method, if recorded."""
+        return next((r for r in self.rows(example) if r["start_method"] == label), None)
+
+    def libraries(self) -> dict[str, str]:
+        """Versions of every library some example here requires (and of what they require)."""
+        found: dict[str, str] = {}
+        for row in self.doc["results"]:
+            for name, version in (row.get("libraries") or {}).items():
+                if version is not None and name != "coverage":
+                    found[name] = version
+        return dict(sorted(found.items()))
+
+    def distributions(self) -> dict[str, str] | None:
+        """Every installed distribution (canonical name -> version); ``None`` if not recorded."""
+        recorded = self.doc.get("distributions")
+        libraries = self.libraries()
+        if not recorded and not libraries:
+            return None
+        merged = {canonicalize_name(k): str(v) for k, v in (recorded or {}).items()}
+        merged.update({canonicalize_name(k): v for k, v in libraries.items()})
+        return merged
+
+    def describe(self) -> str:
+        """One line of metadata: machine, versions, repeat counts, lock and date."""
+        p = self.doc["platform"]
+        repeat, racy = self.doc["repeat"], self.doc.get("racy_repeat", self.doc["repeat"])
+        runs = f"{repeat} runs per row" + (f", {racy} for racy rows" if racy != repeat else "")
+        libraries = ", ".join(f"{n} {v}" for n, v in self.libraries().items())
+        lock = self.doc.get("lock")
+        parts = [
+            (
+                f"{p['system']} {p['release']} ({p['machine']}, {p['cpus']} CPUs), "
+                f"{self.python}, coverage.py {self.coverage}, mpcov {self.doc['mpcov']['version']}"
+            ),
+            f"libraries: {libraries}" if libraries else "no library versions recorded",
+            runs + f", {self.doc['jobs']} at a time",
+        ]
+        if lock:
+            parts.append(f"installed from {lock['file']} (sha256 {lock['sha256'][:12]})")
+        if self.label:
+            parts.append(f"campaign: {self.label}")
+        parts.append(f"recorded {self.date}")
+        return "; ".join(parts)
+
+
+def load_recordings(directory: Path = DATA) -> list[Recording]:
+    """Every result file, sorted by platform, Python and coverage version."""
+    found = []
+    for path in sorted(directory.glob("*.json")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        found.append(Recording(path, doc))
+    return sorted(found, key=Recording.sort_key)
+
+
+def load_example(name: str, directory: Path = EXAMPLES) -> Example:
+    """Parse ``examples/NAME.py``; a missing or broken example raises :class:`HeaderError`."""
+    if not re.fullmatch(r"[A-Za-z0-9_]+", name) or name.startswith("_"):
+        raise HeaderError(f"{name!r} is not an example name (examples/NAME.py)")
+    return parse(directory / f"{name}.py")
+
+
+def example_index(names: Iterable[str], directory: Path = EXAMPLES) -> dict[str, Example | None]:
+    """Parse the named examples; ``None`` for one whose file no longer exists.
+
+    An example that exists but does not parse is an error, never "stale": a broken
+    header must fail the build, not hide behind "recorded for an older header".
+    """
+    out: dict[str, Example | None] = {}
+    for name in names:
+        out[name] = load_example(name, directory) if (directory / f"{name}.py").is_file() else None
+    return out
+
+
+_TABLE = re.compile(r"^\s*\[\[?\s*(?P<name>[^\]#]+?)\s*\]\]?\s*(?:#.*)?$")
+
+
+def _table_name(line: str) -> str | None:
+    """The dotted name of a TOML table header line (``[a.b]``, ``[[a.b]]``, comments allowed)."""
+    match = _TABLE.match(line)
+    if match is None:
+        return None
+    return ".".join(part.strip().strip("\"'") for part in match["name"].split("."))
+
+
+def coverage_tables(example: Example) -> str:
+    """The header's TOML without the ``[tool.mpcov]`` tables: what a user pastes."""
+    kept: list[str] = []
+    keep = True
+    for line in example.settings_toml.splitlines():
+        name = _table_name(line)
+        if name is not None:
+            keep = not (name == "tool.mpcov" or name.startswith("tool.mpcov."))
+        if keep:
+            kept.append(line)
+    return "\n".join(kept).strip() + "\n"
+
+
+# ------------------------------------------------------------------ declarations
+
+
+def declared(example: Example, recording: Recording, label: str) -> str:
+    """What the example's current header declares for ``label`` on this recording's versions.
+
+    Returns an outcome (``measured`` ...) or ``skip: reason``. This is the declaration
+    the recording is compared with, whatever the first recording on the page was.
+    """
+    libraries = recording.distributions() or {}
+    return example.expectation(
+        label,
+        python=recording.python_version,
+        coverage=recording.coverage,
+        platform=recording.platform,
+        libraries=libraries,
+    )
+
+
+def is_stale(row: Mapping[str, Any], example: Example | None) -> bool:
+    """The row was recorded for a header that has changed since (or a removed example)."""
+    return example is None or example.header_sha256 != row["header_sha256"]
+
+
+def observed(row: Mapping[str, Any]) -> str:
+    """What a row's runs showed, in one word.
+
+    ``skipped``; ``measured`` (every run measured everything), ``lost`` (no run measured
+    anything), ``partial`` (every run measured some), ``racy`` (runs differ), or
+    ``no runs``.
+    """
+    if row.get("skip_reason") is not None:
+        return "skipped"
+    runs = int(row["runs"])
+    if not runs:
+        return "no runs"
+    measured = int(row["measured"])
+    partial = int(row.get("partial") or 0)
+    if measured == runs:
+        return "measured"
+    if measured == 0 and partial == runs:
+        return "partial"
+    if measured == 0 and partial == 0:
+        return "lost"
+    return "racy"
+
+
+def evidence(row: Mapping[str, Any]) -> str:
+    """The statistics behind a row, short: ``loss < 14%``, ``12%-41%``, ``never raced in 30``."""
+    from mpcov.stats import percent, wilson_interval
+
+    runs, measured = row["runs"], row["measured"]
+    if not runs:
+        return ""
+    bound = row.get("contrary_upper_bound")
+    if bound is not None:
+        what = "loss" if row["expect"] == "measured" else "otherwise"
+        return f"{what} < {percent(bound)}"
+    if row["expect"] == "racy":
+        if measured in (0, runs):
+            return f"never raced in {runs}" if runs >= row.get("racy_min_runs", 20) else ""
+        low, high = wilson_interval(measured, runs)
+        return f"{percent(low)}-{percent(high)}"
+    return ""
+
+
+@dataclass(frozen=True)
+class Cellinfo:
+    """One recording's row of one example under one start method, judged for the page."""
+
+    recording: Recording
+    row: dict[str, Any]
+    #: What the current header declares for this recording's versions.
+    declared: str
+    #: What the runs showed (see :func:`observed`).
+    seen: str
+    #: Recorded for an older header (its own verdict may not hold for the current one).
+    stale: bool
+
+    @property
+    def agrees(self) -> bool | None:
+        """Whether the runs agree with the current declaration; ``None`` for skips and stale rows."""
+        if self.stale or self.seen == "skipped" or self.declared.startswith("skip"):
+            return None
+        return bool(self.row["matches"]) and self.row.get("expect") == self.declared
+
+
+def cells(example: Example, recordings: Sequence[Recording], label: str) -> list[Cellinfo]:
+    """Every recorded row of ``example`` under ``label``, with what the header declares there."""
+    out = []
+    for rec in recordings:
+        row = rec.row(example.name, label)
+        if row is None:
+            continue
+        out.append(
+            Cellinfo(
+                recording=rec,
+                row=row,
+                declared=declared(example, rec, label),
+                seen=observed(row),
+                stale=is_stale(row, example),
+            )
+        )
+    return out
+
+
+def labels_of(example: Example, recordings: Sequence[Recording]) -> list[str]:
+    """The start methods to show for an example: the header's, then any recorded others."""
+    found = set(example.labels)
+    for rec in recordings:
+        found.update(r["start_method"] for r in rec.rows(example.name))
+    return sorted(found, key=label_index)
+
+
+def version_span(versions: Iterable[str], others: Iterable[str] = (), digits: int = 3) -> str:
+    """``7.10.7-7.17.3`` for a run of versions, or a list when ``others`` fall inside it.
+
+    ``digits`` shortens each version (2: ``3.11.7`` -> ``3.11``). A range is shown only
+    when no version in ``others`` lies within it, so a range never hides an exception.
+    """
+    mine = sorted({".".join(v.split(".")[:digits]) for v in versions}, key=version_tuple)
+    theirs = {".".join(v.split(".")[:digits]) for v in others} - set(mine)
+    if not mine:
+        return ""
+    if len(mine) == 1:
+        return mine[0]
+    low, high = version_tuple(mine[0]), version_tuple(mine[-1])
+    if any(low < version_tuple(v) < high for v in theirs):
+        return ", ".join(mine)
+    return f"{mine[0]}\N{EN DASH}{mine[-1]}"
+
+
+@dataclass(frozen=True)
+class Group:
+    """Recordings of one example and start method that showed the same outcome."""
+
+    seen: str
+    members: tuple[Cellinfo, ...]
+
+    @property
+    def measured(self) -> int:
+        """Runs measured, over every member."""
+        return sum(int(c.row["measured"]) for c in self.members)
+
+    @property
+    def runs(self) -> int:
+        """Runs, over every member."""
+        return sum(int(c.row["runs"]) for c in self.members)
+
+
+def group_cells(infos: Sequence[Cellinfo]) -> list[Group]:
+    """Group rows by what they showed, in the order first seen (recordings are sorted)."""
+    groups: dict[str, list[Cellinfo]] = {}
+    for info in infos:
+        groups.setdefault(info.seen, []).append(info)
+    return [Group(seen, tuple(members)) for seen, members in groups.items()]
+
+
+def group_where(group: Group, all_infos: Sequence[Cellinfo]) -> str:
+    """Where a group holds: ``coverage.py 7.17.3, Python 3.11-3.13, linux`` (and campaigns)."""
+    others = [c for c in all_infos if c not in group.members]
+    cov = version_span(
+        [c.recording.coverage for c in group.members], [c.recording.coverage for c in others]
+    )
+    py = version_span(
+        [c.recording.python_version for c in group.members],
+        [c.recording.python_version for c in others],
+        digits=2,
+    )
+    platforms = sorted({c.recording.platform for c in group.members})
+    where = f"coverage.py {cov}, Python {py}, {', '.join(platforms)}"
+    campaigns = sorted({c.recording.label for c in group.members if c.recording.label})
+    if campaigns:
+        where += f"; {', '.join(campaigns)}"
+    return where
