@@ -72,7 +72,7 @@ def close_and_join(pool: Pool, grace: float | None = DEFAULT_GRACE) -> bool:
         stacklevel=2,
     )
     # The grace period is over: losing a stuck worker's data beats hanging forever.
-    pool.terminate()  # mpcov: ignore[MPC102]
+    pool.terminate()
     pool.join()
     return False
 
