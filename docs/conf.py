@@ -87,6 +87,12 @@ extlinks = {
     "covissue": ("https://github.com/coveragepy/coveragepy/issues/%s", "coverage.py issue %s"),
     "cpython": ("https://github.com/python/cpython/issues/%s", "CPython gh-%s"),
     "pytestcovissue": ("https://github.com/pytest-dev/pytest-cov/issues/%s", "pytest-cov issue %s"),
+    # coverage.py 7.17.3 and later label their CHANGES entries "changelog-7-17-3", and the
+    # entries after COVERAGE_DOCS_VERSION exist only in the latest docs.
+    "covchangelog": (
+        "https://coverage.readthedocs.io/en/latest/changes.html#changelog-%s",
+        "coverage.py %s changes",
+    ),
     "covchanges": (
         f"https://coverage.readthedocs.io/en/{COVERAGE_DOCS_VERSION}/changes.html#changes-%s",
         "coverage.py %s changes",
