@@ -2,8 +2,12 @@
 
 All runs happen once, in parallel, in a session fixture; each (example, start
 method) pair is then its own test. Deterministic expectations (measured, lost)
-are asserted exactly; racy rows only have to run without crashing, and their
-measured rate is printed (``pytest -rA`` shows it), never asserted.
+are asserted exactly. A racy row is judged as the engine judges it: with fewer
+than ``RACY_MIN_RUNS`` runs it only has to run without crashing, and the test is
+then reported as skipped, "too few runs to show a race"; with that many
+(``MPCOV_TEST_REPEAT=20``) both outcomes must occur. Two runs stay the default:
+with the rates recorded here, a quarter of 20-run sessions would see some racy
+row that happened not to race, and the runs would take several times as long.
 """
 
 from __future__ import annotations
@@ -14,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from mpcov.engine import GroupResult, Runner, verify
-from mpcov.header import Example, discover, parse
+from mpcov.engine import RACY_MIN_RUNS, GroupResult, Runner, verify
+from mpcov.header import discover, parse
 
 EXAMPLES_DIR = Path(__file__).parent.parent / "examples"
 EXAMPLE_PATHS = discover([EXAMPLES_DIR])
@@ -75,6 +79,7 @@ def _describe(group: GroupResult) -> str:
     return text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("path", "label"), _params(), ids=[f"{p.stem}-{label}" for p, label in _params()]
 )
@@ -86,14 +91,15 @@ def test_example_outcome_matches_header(
     if group.skip_reason is not None:
         pytest.skip(group.skip_reason)
     assert group.planned == len(group.runs)
-    assert group.matches is True, _describe(group)
-    if group.expect == "racy":
-        print(f"{path.stem} [{label}]: {group.measured}/{len(group.runs)} measured")
+    assert group.matches is True, f"{group.explanation}\n{_describe(group)}"
+    if group.expect == "racy" and len(group.runs) < RACY_MIN_RUNS:
+        # Nothing crashed, but the race itself was not put to the test: say so.
+        pytest.skip(f"{group.explanation}; {group.measured}/{len(group.runs)} measured")
 
 
-def test_example_names_say_what_they_show() -> None:
-    """Example names are snake_case and never look like test modules to pytest."""
-    for example in map(parse, EXAMPLE_PATHS):
-        assert isinstance(example, Example)
-        assert example.name == example.name.lower()
-        assert not example.name.startswith("test")
+@pytest.mark.parametrize("path", EXAMPLE_PATHS, ids=lambda p: p.stem)
+def test_example_name_says_what_it_shows(path: Path) -> None:
+    """An example is named by its file, in snake_case, and never looks like a test module."""
+    name = parse(path).name
+    assert re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", name), name
+    assert not re.match(r"test_|.*_test$", name), name

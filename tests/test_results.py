@@ -9,8 +9,9 @@ from typing import Any
 import jsonschema
 import pytest
 
+from mpcov.engine import Environment
 from mpcov.header import discover, parse
-from mpcov.report import SCHEMA_ID, SCHEMA_PATH
+from mpcov.report import SCHEMA_ID, SCHEMA_PATH, document_record_name, record_name
 
 ROOT = Path(__file__).parent.parent
 RESULTS_DIR = ROOT / "docs" / "results" / "data"
@@ -50,16 +51,28 @@ def test_recording_is_not_stale(path: Path) -> None:
     assert [] == stale, f"re-record {path.name} (nox -s record): " + "; ".join(stale)
 
 
+def _environment(document: dict[str, Any]) -> Environment:
+    """The environment a recording describes, as ``verify --record`` saw it."""
+    platform = document["platform"]
+    return Environment(
+        python_version=document["python"]["version"],
+        implementation=document["python"]["implementation"],
+        coverage_version=document["coverage"]["version"],
+        sys_platform=platform["sys_platform"],
+        system=platform["system"],
+        release=platform["release"],
+        machine=platform["machine"],
+        start_methods=tuple(platform["start_methods"]),
+        cpus=platform["cpus"],
+    )
+
+
 @pytest.mark.parametrize("path", RECORDINGS, ids=lambda p: p.stem)
 def test_recording_name_matches_its_metadata(path: Path) -> None:
-    """A recording's file name says which platform, Python and coverage produced it."""
+    """A recording has the name ``verify --record`` gives its environment, as merging expects."""
     document = _load(path)
-    expected = (
-        f"{document['platform']['sys_platform']}-"
-        f"{document['python']['implementation'].lower()}{document['python']['version']}-"
-        f"coverage{document['coverage']['version']}.json"
-    )
-    assert expected == path.name
+    assert path.name == record_name(_environment(document), document.get("label"))
+    assert path.name == document_record_name(document)
 
 
 def test_every_example_has_recorded_results() -> None:
