@@ -369,28 +369,79 @@ def _compile_locks(session: nox.Session, *, check: bool, extra: list[str] = []) 
             )
 
 
-@nox.session
+def _coverage_file(python: str) -> Path:
+    """The combined coverage data of the tests session on ``python``."""
+    return ROOT / f".coverage.tests-{python}"
+
+
+@nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    """Run the test suite (engine, helper, and every example through the engine)."""
+    """Run the tests under coverage.py on every Python; the slow ones on the main one only.
+
+    Child processes are measured too (``[tool.coverage.run]``); the ``coverage`` session
+    then combines the data of every Python and enforces the floor.
+    ``nox -s tests-3.12 -- tests/test_pool.py`` runs one file on one Python.
+    """
     # The third-party libraries too, so their examples' outcomes are asserted, not skipped.
     _install(session, ".", *_group("test"), *_group("examples"))
+    env = {"COVERAGE_FILE": str(_coverage_file(str(session.python)))}
+    # Data files left by an interrupted run would be combined with this run's.
+    session.run("coverage", "erase", env=env)
+    # Every example through the engine, and the package built and installed: minutes, so
+    # on the main Python only (the matrix sessions run the examples on the others).
+    marks = [] if session.python == MAIN else ["-m", "not slow"]
     session.run(
+        "coverage",
+        "run",
+        "-m",
         "pytest",
         # Show the slowest tests, so creeping run time gets noticed.
         "--durations=10",
+        *marks,
         *session.posargs,
-        env=_isolated_env(session),
+        env=env,
     )
+    session.run("coverage", "combine", "--quiet", env=env)
+    session.notify("coverage")
+
+
+@nox.session(default=False, python=MAIN)
+def coverage(session: nox.Session) -> None:
+    """Combine the tests sessions' coverage data and report it (``nox -s tests`` ends here).
+
+    The floor (``fail_under``) holds when every Python's data is there; after
+    ``nox -s tests-3.12`` alone the report is shown without it.
+    """
+    _install(session, "coverage")
+    env = {"COVERAGE_FILE": str(ROOT / ".coverage")}
+    ran = [python for python in PYTHONS if _coverage_file(python).exists()]
+    if not ran:
+        session.error("no coverage data: run nox -s tests first")
+    # Combining consumes the per-Python files, so stale data never joins a later run.
+    session.run("coverage", "combine", "--quiet", *(str(_coverage_file(p)) for p in ran), env=env)
+    partial = ran != PYTHONS
+    if partial:
+        session.warn(f"coverage of Python {', '.join(ran)} only: the floor is not enforced")
+    floor = ["--fail-under=0"] if partial else []
+    session.run("coverage", "report", *floor, env=env)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        table = session.run("coverage", "report", "--format=markdown", *floor, env=env, silent=True)
+        with Path(summary).open("a", encoding="utf-8") as stream:
+            stream.write(f"### Coverage of src/mpcov (Python {', '.join(ran)})\n\n{table}\n")
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Check formatting and lint with ruff, and types with mypy (strict)."""
+    """Check formatting and lint with ruff, types with mypy (strict), mpcov with mpcov check."""
     # The examples' libraries too: mypy follows their imports.
     _install(session, "-e", ".", *_group("lint"), *_group("examples"), tools=True)
     session.run("ruff", "format", "--check", ".")
     session.run("ruff", "check", ".")
     session.run("mypy", *session.posargs)
+    # The project follows its own advice: no pattern that loses child-process data, and
+    # coverage settings that reach every child its tests start ([tool.mpcov.check]).
+    session.run("python", "-m", "mpcov", "check")
     # GitHub workflow and Read the Docs config against their schemas (bundled, offline).
     session.run("python", "docs/_tools/check_config_files.py")
     # The locks still fit pyproject.toml (asks the package index, as installing does).
