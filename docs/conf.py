@@ -40,6 +40,7 @@ extensions = [
     "sphinxext.opengraph",
     "notfound.extension",
     "mpcov_docs",
+    "mpcov_doctor_docs",
 ]
 
 source_suffix = {".md": "markdown"}

@@ -1,0 +1,271 @@
+"""Benchmark ``mpcov doctor``: its wall-time overhead, and that it does not change a race.
+
+Two measurements, each side by side in one run so that the machine's state is shared:
+
+* overhead: the same coverage run with and without the doctor, alternating
+  (plain, doctor, plain, doctor...), on this project's own fast tests under
+  ``coverage run -m pytest`` and on an example-heavy run (pool, process and
+  subprocess examples under every start method). The ratio of the medians is the
+  overhead.
+* loss rate: ``examples/pool_with_block_only.py`` (the classic ``with Pool``
+  race) run N times plain and N times under the doctor, interleaved; the worker's
+  line is lost or kept in each run. The doctor must not turn losses into saves:
+  its rate must fall within the 95% Wilson interval of the plain runs.
+
+Usage: ``python tests/bench/bench_doctor.py [--json PATH] [--repeat N] [--runs N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib.metadata
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import coverage
+from coverage.exceptions import CoverageException
+
+from mpcov import __version__
+from mpcov.header import CHILD_MARKER, parse
+from mpcov.stats import wilson_interval
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+#: Fast unit tests of this project (no example runs), as a user's suite would be.
+OWN_TESTS = ("tests/test_header.py", "tests/test_report.py", "tests/test_pool.py")
+#: Examples for the example-heavy workload: pools, processes, subprocesses, exec.
+HEAVY = (
+    ("pool_close_join", ("fork", "forkserver", "spawn")),
+    ("pool_with_block_only", ("fork", "forkserver", "spawn")),
+    ("process_start_join", ("fork", "forkserver", "spawn")),
+    ("executor_with_block", ("fork", "spawn")),
+    ("subprocess_run_patch_subprocess", ("none",)),
+    ("fork_exit_patch_exit", ("none",)),
+    ("exec_patch_execv_subprocess", ("none",)),
+)
+RATE_EXAMPLE = "pool_with_block_only"
+RATE_METHOD = "fork"
+
+
+def _environment() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "MPCOV_"))}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def _doctor(command: Sequence[str]) -> list[str]:
+    return [sys.executable, "-m", "mpcov", "doctor", "--output", os.devnull, "--", *command]
+
+
+def _timed(command: Sequence[str], cwd: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        command,
+        cwd=cwd,
+        env=_environment(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
+    return time.perf_counter() - started
+
+
+def _example_dir(name: str) -> Path:
+    example = parse(EXAMPLES / f"{name}.py")
+    folder = Path(tempfile.mkdtemp(prefix="mpcov-bench-"))
+    (folder / "pyproject.toml").write_text(example.settings_toml, encoding="utf-8")
+    shutil.copyfile(example.path, folder / example.path.name)
+    for extra in example.files:
+        shutil.copyfile(example.path.parent / extra, folder / extra)
+    return folder
+
+
+def _example_command(name: str, method: str) -> list[str]:
+    command = [sys.executable, "-m", "coverage", "run", "--rcfile=pyproject.toml", f"{name}.py"]
+    return command if method == "none" else [*command, method]
+
+
+def _clean(folder: Path) -> None:
+    for path in folder.glob(".coverage*"):
+        path.unlink(missing_ok=True)
+
+
+def _own_tests(doctor: bool) -> float:
+    data = Path(tempfile.mkdtemp(prefix="mpcov-bench-data-"))
+    command = [
+        sys.executable,
+        "-m",
+        "coverage",
+        "run",
+        f"--data-file={data / '.coverage'}",
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        *OWN_TESTS,
+    ]
+    try:
+        return _timed(_doctor(command) if doctor else command, ROOT)
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def _heavy(doctor: bool, folders: dict[str, Path]) -> float:
+    total = 0.0
+    for name, methods in HEAVY:
+        for method in methods:
+            command = _example_command(name, method)
+            total += _timed(_doctor(command) if doctor else command, folders[name])
+            _clean(folders[name])
+    return total
+
+
+def overhead(repeat: int) -> list[dict[str, Any]]:
+    """Median wall time of each workload with and without the doctor, alternating runs."""
+    folders = {name: _example_dir(name) for name, _ in HEAVY}
+    try:
+        rows = []
+        for label, work in (
+            ("own fast tests (coverage run -m pytest)", _own_tests),
+            ("example-heavy run (18 example runs)", lambda d: _heavy(d, folders)),
+        ):
+            work(False)  # warm the caches once, unmeasured
+            plain: list[float] = []
+            doctor: list[float] = []
+            for _ in range(repeat):
+                plain.append(work(False))
+                doctor.append(work(True))
+            p, d = statistics.median(plain), statistics.median(doctor)
+            rows.append(
+                {
+                    "name": label,
+                    "plain": [round(x, 4) for x in plain],
+                    "doctor": [round(x, 4) for x in doctor],
+                    "plain_median": round(p, 4),
+                    "doctor_median": round(d, 4),
+                    "overhead_percent": round((d / p - 1) * 100, 2),
+                }
+            )
+        return rows
+    finally:
+        for folder in folders.values():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _kept(folder: Path, lines: set[int]) -> bool:
+    """Whether every marked line of the rate example is in some readable data file."""
+    target = (folder / f"{RATE_EXAMPLE}.py").resolve()
+    found: set[int] = set()
+    for path in folder.glob(".coverage*"):
+        if path.stat().st_size == 0:
+            continue
+        try:
+            data = coverage.CoverageData(basename=str(path))
+            data.read()
+        except CoverageException:  # half-written: holds nothing usable
+            continue
+        for measured in data.measured_files():
+            if Path(measured).resolve() == target:
+                found.update(data.lines(measured) or ())
+    return lines <= found
+
+
+def loss_rate(runs: int) -> dict[str, Any]:
+    """Runs of the classic ``with Pool`` race, plain and under the doctor, interleaved."""
+    folder = _example_dir(RATE_EXAMPLE)
+    source = (folder / f"{RATE_EXAMPLE}.py").read_text(encoding="utf-8").splitlines()
+    lines = {n for n, text in enumerate(source, 1) if text.rstrip().endswith(CHILD_MARKER)}
+    lost = {"plain": 0, "doctor": 0}
+    try:
+        command = _example_command(RATE_EXAMPLE, RATE_METHOD)
+        for _ in range(runs):
+            for kind in ("plain", "doctor"):
+                _timed(_doctor(command) if kind == "doctor" else command, folder)
+                lost[kind] += not _kept(folder, lines)
+                _clean(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    out: dict[str, Any] = {"example": f"{RATE_EXAMPLE} ({RATE_METHOD})", "runs": runs}
+    for kind, count in lost.items():
+        low, high = wilson_interval(count, runs)
+        out[kind] = {
+            "runs": runs,
+            "lost": count,
+            "rate": round(count / runs, 4),
+            "low": round(low, 4),
+            "high": round(high, 4),
+        }
+    doctor_rate = out["doctor"]["rate"]
+    out["within_plain_interval"] = out["plain"]["low"] <= doctor_rate <= out["plain"]["high"]
+    return out
+
+
+def _version(name: str) -> str | None:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run both measurements, print the tables, and write the JSON file."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", type=Path, dest="json_path", help="write the results here")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per workload and side")
+    parser.add_argument("--runs", type=int, default=100, help="runs per side for the loss rate")
+    args = parser.parse_args(argv)
+    rows = overhead(args.repeat)
+    rate = loss_rate(args.runs)
+    print(f"{'workload':45} {'plain s':>9} {'doctor s':>9} {'overhead':>9}")
+    for row in rows:
+        print(
+            f"{row['name']:45} {row['plain_median']:9.2f} {row['doctor_median']:9.2f} "
+            f"{row['overhead_percent']:+8.1f}%"
+        )
+    print(f"\nloss rate of {rate['example']}, {rate['runs']} runs each:")
+    for kind in ("plain", "doctor"):
+        r = rate[kind]
+        print(
+            f"  {kind:7} {r['lost']:4}/{r['runs']} lost  {r['rate']:.0%}  [{r['low']:.0%}, {r['high']:.0%}]"
+        )
+    print(f"  doctor within the plain interval: {rate['within_plain_interval']}")
+    document = {
+        "benchmark": "doctor",
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "environment": {
+            "machine": platform.machine(),
+            "system": f"{platform.system()} {platform.release()}",
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "coverage": coverage.__version__,
+            "mpcov": __version__,
+            "libraries": {
+                n: _version(n) for n in ("pytest", "pytest-cov", "joblib", "cloudpickle")
+            },
+            "load_average_at_end": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        },
+        "overhead_repeat": args.repeat,
+        "overhead": rows,
+        "loss_rate": rate,
+    }
+    if args.json_path is not None:
+        args.json_path.parent.mkdir(parents=True, exist_ok=True)
+        args.json_path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        print(f"\nwritten to {args.json_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
