@@ -19,6 +19,7 @@ from email.parser import Parser
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 import mpcov
 
@@ -115,6 +116,19 @@ def test_sdist_holds_what_a_rebuild_and_the_tests_need(dist: dict[str, Path]) ->
     assert [] == sorted(n for n in names if n.startswith(junk) or "/__pycache__/" in n)
 
 
+def _pinned(name: str) -> str:
+    """The version the lock pins ``name`` to for this interpreter."""
+    for line in LOCK.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith((" ", "#")):
+            requirement = Requirement(line)
+            if requirement.name == name and (
+                requirement.marker is None or requirement.marker.evaluate()
+            ):
+                (spec,) = requirement.specifier
+                return spec.version
+    raise AssertionError(f"{name} is not pinned for this Python in {LOCK.name}")
+
+
 def _without_checkout(env: dict[str, str]) -> dict[str, str]:
     """``env`` without anything that would let a run import mpcov from the checkout."""
     return {k: v for k, v in env.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
@@ -123,7 +137,11 @@ def _without_checkout(env: dict[str, str]) -> dict[str, str]:
 def test_installed_wheel_verifies_a_shipped_example_without_a_checkout(
     dist: dict[str, Path], tmp_path: Path
 ) -> None:
-    """pip-installed in a fresh venv, mpcov finds its own catalogue and verifies an example."""
+    """pip-installed in a fresh venv, mpcov finds its own catalogue and verifies an example.
+
+    The report describes that venv (Environment.current() there), which the test knows
+    from elsewhere: the interpreter it was made from and the versions the lock pins.
+    """
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
@@ -157,7 +175,12 @@ def test_installed_wheel_verifies_a_shipped_example_without_a_checkout(
         env=env,
     )
     assert 0 == run.returncode, run.stdout + run.stderr
-    results = json.loads(report.read_text(encoding="utf-8"))["results"]
+    document = json.loads(report.read_text(encoding="utf-8"))
+    assert "{}.{}.{}".format(*sys.version_info[:3]) == document["python"]["version"]
+    assert _pinned("coverage") == document["coverage"]["version"]
+    assert _pinned("packaging") == document["distributions"]["packaging"]
+    assert mpcov.__version__ == document["distributions"]["mpcov"]
+    results = document["results"]
     assert {"pool_close_join"} == {r["example"] for r in results}
     methods = multiprocessing.get_all_start_methods()
     assert sorted(methods) == sorted(r["start_method"] for r in results)
