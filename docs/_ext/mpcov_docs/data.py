@@ -269,10 +269,23 @@ class Cellinfo:
     stale: bool
 
     @property
+    def never_raced(self) -> bool:
+        """A racy declaration with enough runs that all came out the same (the engine's rule)."""
+        runs = int(self.row["runs"])
+        minimum = int(self.row.get("racy_min_runs") or self.recording.doc.get("racy_min_runs") or 20)
+        return self.declared == "racy" and runs >= minimum and self.seen in ("measured", "lost")
+
+    @property
     def agrees(self) -> bool | None:
-        """Whether the runs agree with the current declaration; ``None`` for skips and stale rows."""
+        """Whether the runs agree with the current declaration; ``None`` for skips and stale rows.
+
+        A racy row of 20 runs or more that never raced does not agree, as the engine
+        judges it since results schema 2, even where an older recording said it did.
+        """
         if self.stale or self.seen == "skipped" or self.declared.startswith("skip"):
             return None
+        if self.never_raced:
+            return False
         return bool(self.row["matches"]) and self.row.get("expect") == self.declared
 
 
@@ -347,20 +360,37 @@ def group_cells(infos: Sequence[Cellinfo]) -> list[Group]:
     return [Group(seen, tuple(members)) for seen, members in groups.items()]
 
 
+def _minor(version: str) -> str:
+    return ".".join(version.split(".")[:2])
+
+
 def group_where(group: Group, all_infos: Sequence[Cellinfo]) -> str:
-    """Where a group holds: ``coverage.py 7.17.3, Python 3.11-3.13, linux`` (and campaigns)."""
+    """Where a group held: ``coverage.py 7.17.3, Python 3.11-3.13, linux`` (and campaigns).
+
+    Ranges are used only when they cannot mislead: when some combination of the
+    group's coverage.py and Python versions was recorded with another outcome, the
+    group's own combinations are listed instead, per Python version.
+    """
     others = [c for c in all_infos if c not in group.members]
-    cov = version_span(
-        [c.recording.coverage for c in group.members], [c.recording.coverage for c in others]
-    )
-    py = version_span(
-        [c.recording.python_version for c in group.members],
-        [c.recording.python_version for c in others],
-        digits=2,
-    )
+    pairs = {(_minor(c.recording.python_version), c.recording.coverage) for c in group.members}
+    other_pairs = {(_minor(c.recording.python_version), c.recording.coverage) for c in others}
+    pythons = {p for p, _ in pairs}
+    coverages = {v for _, v in pairs}
+    crossed = {(p, v) for p in pythons for v in coverages}
+    if crossed & other_pairs:
+        by_python: dict[str, list[str]] = {}
+        for py, cov in sorted(pairs, key=lambda pc: (version_tuple(pc[0]), version_tuple(pc[1]))):
+            by_python.setdefault(py, []).append(cov)
+        where = "; ".join(
+            f"Python {py} with coverage.py {', '.join(covs)}" for py, covs in by_python.items()
+        )
+    else:
+        cov = version_span(coverages, [c.recording.coverage for c in others])
+        py = version_span(pythons, [c.recording.python_version for c in others], digits=2)
+        where = f"coverage.py {cov}, Python {py}"
     platforms = sorted({c.recording.platform for c in group.members})
-    where = f"coverage.py {cov}, Python {py}, {', '.join(platforms)}"
+    where += f", {', '.join(platforms)}"
     campaigns = sorted({c.recording.label for c in group.members if c.recording.label})
     if campaigns:
-        where += f"; {', '.join(campaigns)}"
+        where += f" ({', '.join(campaigns)})"
     return where

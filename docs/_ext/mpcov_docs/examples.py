@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -72,10 +73,14 @@ class ExampleDirective(MpcovDirective):
     """The header of one example: title, description and expected outcome."""
 
     required_arguments = 1
-    option_spec = {"settings": directives.flag, "no-description": directives.flag}  # noqa: RUF012
+    option_spec = {  # noqa: RUF012
+        "settings": directives.flag,
+        "no-description": directives.flag,
+        "no-file": directives.flag,
+    }
 
     def run(self) -> list[nodes.Node]:
-        """Render the example's header."""
+        """Render the example's header, with the whole file one click away."""
         example = self.example(self.arguments[0])
         box = nodes.container(classes=["mpcov-example"])
         target = register_example_target(self.env, example.name)
@@ -93,7 +98,23 @@ class ExampleDirective(MpcovDirective):
         box += paragraph(nodes.strong(text="Declared outcome: "), describe_expectation(example))
         if "settings" in self.options:
             box += settings_block(self, example)
+        if "no-file" not in self.options:
+            box += whole_file(example.path)
+            for name in example.files:
+                if name.endswith(".py"):
+                    box += whole_file(example.path.parent / name)
         return [box]
+
+
+def whole_file(path: Path) -> nodes.Node:
+    """The whole file, collapsed: one click away from the excerpt on the page."""
+    text = path.read_text(encoding="utf-8")
+    block = nodes.literal_block(text, text, language="python", source=str(path))
+    return make_details(
+        [nodes.Text("The whole file: "), nodes.literal(text=path.name)],
+        block,
+        classes=["mpcov-whole-file"],
+    )
 
 
 class SettingsDirective(MpcovDirective):
@@ -107,14 +128,21 @@ class SettingsDirective(MpcovDirective):
 
 
 class ListingDirective(MpcovDirective):
-    """The lines of an example that matter, with the whole file one click away.
+    """The lines of an example that matter (its header directive holds the whole file).
 
-    ``:show:`` names the functions to show (default ``main``); ``:file:`` picks a
-    companion file listed in the header's ``files`` instead of the script.
+    ``:show:`` names the functions to show (default ``main``, unless a marker slice is
+    given); ``:start-at:`` and ``:end-before:`` add a slice between two markers (text
+    in the file, never line numbers); ``:file:`` picks a companion file listed in the
+    header's ``files`` instead of the script.
     """
 
     required_arguments = 1
-    option_spec = {"show": directives.unchanged, "file": directives.unchanged}  # noqa: RUF012
+    option_spec = {  # noqa: RUF012
+        "show": directives.unchanged,
+        "file": directives.unchanged,
+        "start-at": directives.unchanged_required,
+        "end-before": directives.unchanged_required,
+    }
 
     def run(self) -> list[nodes.Node]:
         """Render the chosen functions and a collapsed listing of the whole file."""
@@ -125,25 +153,24 @@ class ListingDirective(MpcovDirective):
             if name not in example.files:
                 raise self.error(f"{self.name}: {name!r} is not in the header's files")
             path = example.path.parent / name
-        shown = self.options.get("show", "main").split()
+        sliced = "start-at" in self.options or "end-before" in self.options
+        shown = self.options.get("show", "" if sliced else "main").split()
         location = self.state_machine.get_source_and_line(self.lineno)
+        wanted: list[dict[str, str]] = []
+        if sliced:
+            wanted.append({k: self.options[k] for k in ("start-at", "end-before") if k in self.options})
+        wanted.extend({"pyobject": obj} for obj in shown)
         parts = []
-        for obj in shown:
+        for options in wanted:
             try:
-                text, _ = LiteralIncludeReader(path, {"pyobject": obj}, self.config).read(location)
+                text, _ = LiteralIncludeReader(path, options, self.config).read(location)
             except ValueError as exc:
                 raise self.error(f"{self.name}: {exc}") from None
+            if not text.strip():
+                raise self.error(f"{self.name}: {options} selects nothing in {path.name}")
             parts.append(text.rstrip("\n"))
+        labels = (["excerpt"] if sliced else []) + shown
         excerpt = "\n\n".join(parts) + "\n"
         block = nodes.literal_block(excerpt, excerpt, language="python", source=str(path))
         block["classes"].append("mpcov-excerpt")
-        whole_text = path.read_text(encoding="utf-8")
-        whole = nodes.literal_block(whole_text, whole_text, language="python", source=str(path))
-        return [
-            container_wrapper(self, block, f"{path.name} ({', '.join(shown)})"),
-            make_details(
-                [nodes.Text("The whole file: "), nodes.literal(text=path.name)],
-                whole,
-                classes=["mpcov-whole-file"],
-            ),
-        ]
+        return [container_wrapper(self, block, f"{path.name} ({', '.join(labels)})")]
