@@ -40,8 +40,9 @@ def test_verify_exits_0_when_results_match(
     path = write_example()
     code, out, err = _verify(capsys, str(path), *FAST)
     assert 0 == code, err
-    row = out.splitlines()[-1].split()
-    assert ["sample", "none", "measured", "1/1", "100%", "ok"] == row
+    row = out.splitlines()[-1].split(maxsplit=6)
+    assert ["sample", "none", "measured", "1/1", "100%", "ok"] == row[:6]
+    assert "0 losses in 1 runs (loss rate < 95%, 95%)" == row[6]
     assert "[1/1] sample [none]: 1/1 measured (expected: measured)" in err
 
 
@@ -210,9 +211,13 @@ def test_verify_help_explains_options_and_exit_status(capsys: pytest.CaptureFixt
         "--timeout",
         "--json",
         "exit status:",
-        "0  every result matches its expectation",
-        "1  at least one result does not match",
-        "2  bad input",
+        "  0    every result matches its expectation",
+        "  1    at least one result does not match",
+        "  2    bad input",
+        "  130  interrupted by Ctrl-C (SIGINT), SIGTERM or SIGHUP",
+        "--select PATTERN",
+        "--library NAME",
+        "--installed",
     ):
         assert text in out
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import os
+import signal
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -14,14 +16,20 @@ from typing import Callable
 import coverage
 import pytest
 
+from mpcov import engine, processes
 from mpcov.engine import (
     DataFileInfo,
     Environment,
     GroupResult,
+    PreflightError,
     Runner,
     RunResult,
+    data_location,
+    find_texts,
+    preflight_all,
     read_data,
     run_environment,
+    scan_stderr,
     skip_reason,
     verify,
 )
@@ -657,3 +665,292 @@ def test_run_measures_marked_lines_in_companion_files(
     result = _run(parse(write_example(body=body, mpcov=mpcov)))
     assert ("ok", "partial") == (result.status, result.measurement)
     assert (("_tasks.py:2",), ("_tasks.py:6",)) == (result.measured_lines, result.missed_lines)
+
+
+# ------------------------------------------------------------------ process handling
+
+#: Leaves two stragglers in its group, says so, and exits at once.
+STRAGGLING_BODY = """\
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+pids = [
+    subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]).pid
+    for _ in range(2)
+]
+Path(os.environ["MPCOV_TEST_PIDS"], "straggling").write_text(" ".join(map(str, pids)))
+x = 1  # mpcov: child
+"""
+
+#: Says its own pid (its group's id), then takes a while before its marked line.
+SLOW_BODY = """\
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+Path(os.environ["MPCOV_TEST_PIDS"], "victim").write_text(str(os.getpid()))
+time.sleep(4)
+x = 1  # mpcov: child
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="WNOWAIT order is Linux-only")
+def test_run_never_kills_a_group_whose_leader_was_reaped(
+    write_example: WriteExample, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killing stragglers after reaping their leader could hit a reused group id; it never does.
+
+    The kernel is simulated: once a leader is reaped, its id "belongs" to the other,
+    concurrent run, so a late ``killpg`` of the reaped id lands on that run.
+    """
+    monkeypatch.setenv("MPCOV_TEST_PIDS", str(tmp_path))
+    reaped: set[int] = set()
+    late_kills: list[int] = []
+    real_waitpid, real_killpg = os.waitpid, os.killpg
+
+    def waitpid(pid: int, options: int) -> tuple[int, int]:
+        found = real_waitpid(pid, options)
+        if found[0] > 0:
+            reaped.add(found[0])
+        return found
+
+    def killpg(pgid: int, signum: int) -> None:
+        if pgid in reaped:
+            late_kills.append(pgid)
+            victim = tmp_path / "victim"
+            if victim.exists():  # the reused id is now the other run's group
+                pgid = int(victim.read_text())
+        real_killpg(pgid, signum)
+
+    monkeypatch.setattr(os, "waitpid", waitpid)
+    monkeypatch.setattr(os, "killpg", killpg)
+    straggling = parse(write_example("straggling", body=STRAGGLING_BODY))
+    slow = parse(write_example("slow", body=SLOW_BODY))
+    groups = verify(
+        [slow, straggling],
+        jobs=2,
+        runner=Runner(timeout=TIMEOUT, straggler_grace=0.5),
+        env=Environment.current(),
+    )
+    assert [] == late_kills
+    assert [("ok", "measured")] == [(r.status, r.measurement) for r in groups[0].runs]
+    assert [2] == [r.stragglers for r in groups[1].runs]
+    pids = [int(p) for p in (tmp_path / "straggling").read_text().split()]
+    assert [] == _wait_dead(pids)
+
+
+def test_process_table_shares_one_scan_between_callers() -> None:
+    """Callers asking at the same moment share one scan; a later question gets a new one."""
+    calls: list[float] = []
+    barrier = threading.Barrier(8)
+
+    def scanner() -> dict[int, processes.Info]:
+        calls.append(time.monotonic())
+        time.sleep(0.05)
+        return {}
+
+    table = processes.ProcessTable(scanner)
+    asked = time.monotonic()
+
+    def ask() -> None:
+        barrier.wait()
+        table.snapshot(asked)
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert (1, 1) == (len(calls), table.scans)
+    table.snapshot(time.monotonic())
+    assert 2 == table.scans
+
+
+def test_preflight_gives_up_on_coverage_that_does_not_start(
+    write_example: WriteExample, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A preflight still running at its timeout is killed with its group: a PreflightError."""
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "stuck_plugin.py").write_text(
+        "import os, time\nfrom pathlib import Path\n\n"
+        "Path(os.environ['MPCOV_TEST_PIDS']).write_text(str(os.getpid()))\n"
+        "time.sleep(60)\n\n\ndef coverage_init(reg, options):\n    pass\n"
+    )
+    monkeypatch.setenv("PYTHONPATH", str(plugins))
+    monkeypatch.setenv("MPCOV_TEST_PIDS", str(tmp_path / "pid"))
+    example = parse(write_example(coverage='[tool.coverage.run]\nplugins = ["stuck_plugin"]'))
+    started = time.monotonic()
+    with pytest.raises(PreflightError) as info:
+        Runner(preflight_timeout=3).preflight(example)
+    assert "coverage did not start within 3 s" == str(info.value)
+    assert time.monotonic() - started < 20
+    assert [] == _wait_dead([int((tmp_path / "pid").read_text())])
+
+
+def test_run_copies_the_headers_files_into_the_run(
+    write_example: WriteExample, tmp_path: Path
+) -> None:
+    """Every file in ``files`` is copied, folders included, before the script runs."""
+    examples = tmp_path / "examples"
+    (examples / "data").mkdir()
+    (examples / "data" / "input.txt").write_text("forty-two\n")
+    (examples / "_helper.py").write_text("def f() -> str:\n    return 'helped'  # mpcov: child\n")
+    body = (
+        "from pathlib import Path\n\nfrom _helper import f\n\n"
+        "assert Path('data/input.txt').read_text() == 'forty-two\\n'\n"
+        "x = f()  # mpcov: child\n"
+    )
+    mpcov = 'expect = "measured"\nstart-methods = []\nfiles = ["data/input.txt", "_helper.py"]'
+    keep = tmp_path / "kept"
+    example = parse(write_example(body=body, mpcov=mpcov))
+    result = Runner(timeout=TIMEOUT, keep=keep).run(example, "none")
+    assert ("ok", "measured") == (result.status, result.measurement)
+    (run_dir,) = keep.iterdir()
+    assert "forty-two\n" == (run_dir / "data" / "input.txt").read_text()
+    assert (f"sample.py:{example.child_lines[0]}", "_helper.py:2") == result.measured_lines
+
+
+def test_run_reads_a_data_file_in_a_folder(write_example: WriteExample) -> None:
+    """``data_file = "covdata/.coverage"`` is read in that folder of the run."""
+    example = parse(write_example(coverage='[tool.coverage.run]\ndata_file = "covdata/.coverage"'))
+    result = _run(example)
+    assert ("ok", "measured") == (result.status, result.measurement)
+    assert [".coverage"] == [info.name for info in result.data_files]
+
+
+@pytest.mark.parametrize(
+    ("value", "where"),
+    [
+        (".coverage", (Path(), ".coverage")),
+        ("covdata/.coverage", (Path("covdata"), ".coverage")),
+        ("a/b/cov.db", (Path("a/b"), "cov.db")),
+    ],
+)
+def test_data_location_splits_folder_and_name(
+    write_example: WriteExample, value: str, where: tuple[Path, str]
+) -> None:
+    """A relative ``data_file`` is a folder of the run and a basename."""
+    example = parse(write_example(coverage=f'[tool.coverage.run]\ndata_file = "{value}"'))
+    assert where == data_location(example)
+
+
+@pytest.mark.parametrize("value", ["/tmp/x/.coverage", "../.coverage", "~/.coverage", "${HOME}/c"])
+def test_data_location_refuses_paths_outside_the_run(
+    write_example: WriteExample, value: str
+) -> None:
+    """An absolute path, ``..``, ``~`` or a variable could leave data outside the run."""
+    example = parse(write_example(coverage=f'[tool.coverage.run]\ndata_file = "{value}"'))
+    with pytest.raises(PreflightError) as info:
+        data_location(example)
+    assert (
+        f"data_file = {value!r} would write coverage data outside the run's folder; "
+        "use a relative path such as 'covdata/.coverage'"
+    ) == str(info.value)
+
+
+def test_preflight_all_shares_one_preflight_per_settings(write_example: WriteExample) -> None:
+    """Examples with the same coverage settings are judged once; results keep their order."""
+    same = "[tool.coverage.run]\nbranch = true"
+    examples = [
+        parse(write_example("a", coverage=same)),
+        parse(write_example("b", coverage="[tool.coverage.run]\nbrnach = true")),
+        parse(write_example("c", coverage=same)),
+        parse(write_example("d", coverage='[tool.coverage.run]\ndata_file = "/abs/.coverage"')),
+    ]
+    judged: list[str] = []
+
+    class Counting(Runner):
+        def preflight(self, example: Example) -> tuple[str, ...]:
+            judged.append(example.name)
+            return super().preflight(example)
+
+    outcomes = preflight_all(examples, runner=Counting(timeout=TIMEOUT), jobs=2)
+    assert ["a", "b"] == sorted(judged)
+    assert () == outcomes[0] == outcomes[2]
+    assert isinstance(outcomes[1], tuple)
+    assert 1 == len(outcomes[1])
+    assert "Unrecognized option '[tool.coverage.run] brnach='" in outcomes[1][0]
+    assert isinstance(outcomes[3], PreflightError)
+
+
+def test_scan_stderr_keeps_bounded_notable_lines_and_tail(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A huge stderr gives its notable lines and last lines, each line cut to the limit."""
+    monkeypatch.setattr(engine, "READ_CHUNK", 4096)
+    path = tmp_path / "stderr"
+    with path.open("wb") as stream:
+        stream.write(b"UserWarning: first\n")
+        stream.write(b"y" * 100_000 + b" Error at the end of a long line\n")
+        for i in range(30):
+            stream.write(f"line {i}\n".encode())
+        stream.write(b"RuntimeError: last")
+    with path.open("rb") as stream:
+        notable, tail = scan_stderr(stream)
+    assert ("UserWarning: first", "RuntimeError: last") == notable
+    assert [f"line {i}" for i in range(16, 30)] + ["RuntimeError: last"] == tail.splitlines()
+    with path.open("rb") as stream:
+        monkeypatch.setattr(engine, "STDERR_TAIL_LINES", 40)
+        _, longer = scan_stderr(stream)
+    cut = longer.splitlines()[1]
+    assert ("y" * engine.LINE_LIMIT + " [...]") == cut
+
+
+def test_find_texts_sees_a_text_across_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wanted text split between two reads, or sitting in the middle of a big file, is found."""
+    monkeypatch.setattr(engine, "READ_CHUNK", 16)
+    path = tmp_path / "out"
+    path.write_bytes(b"a" * 10 + b"NEEDLE-ACROSS" + b"b" * 1000 + b"tail")
+    with path.open("rb") as stream:
+        assert {"NEEDLE-ACROSS", "tail"} == find_texts([stream], ["NEEDLE-ACROSS", "tail", "nope"])
+
+
+@POSIX_ONLY
+def test_run_says_when_escapes_cannot_be_caught(
+    write_example: WriteExample, tmp_path: Path
+) -> None:
+    """Without a child subreaper, a process in a new session is not seen, and the result says so."""
+    if processes.is_subreaper():
+        pytest.skip("this test process is a child subreaper")
+    marker = tmp_path / "escaped"
+    body = (
+        "import subprocess, sys\nfrom pathlib import Path\n\n"
+        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'],"
+        " start_new_session=True)\n"
+        f"Path({str(marker)!r}).write_text(str(p.pid))  # mpcov: child\n"
+    )
+    result = _run(parse(write_example(body=body)), straggler_grace=0.2)
+    escaped = int(marker.read_text())
+    try:
+        assert (False, 0, 0) == (result.escapes_caught, result.escaped, result.stragglers)
+        assert [escaped] == [p for p in [escaped] if _alive(p)]
+    finally:
+        os.kill(escaped, 9)
+
+
+def test_interrupts_raise_once_then_only_count() -> None:
+    """The first stop signal raises KeyboardInterrupt; later ones during cleanup do not."""
+    with processes.Interrupts() as interrupts:
+        with pytest.raises(KeyboardInterrupt):
+            signal.raise_signal(signal.SIGTERM)
+        signal.raise_signal(signal.SIGINT)
+        signal.raise_signal(signal.SIGTERM)
+    assert (signal.SIGTERM, 2) == (interrupts.received, interrupts.later)
+    assert signal.default_int_handler is signal.getsignal(signal.SIGINT)
+
+
+def test_deferred_signals_ignore_python_handlers_only_while_active() -> None:
+    """Inside the block a Ctrl-C does nothing; afterwards the usual handler is back."""
+    with processes.deferred_signals():
+        signal.raise_signal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt):
+        signal.raise_signal(signal.SIGINT)

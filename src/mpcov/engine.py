@@ -11,29 +11,33 @@ recorded as what it is instead of aborting the combine.
 from __future__ import annotations
 
 import contextlib
+import functools
+import json
 import multiprocessing
 import os
 import platform
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Callable, Literal
+from typing import IO, Callable, Literal, TypeVar
 
 import coverage
 from coverage.exceptions import CoverageException
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from mpcov import processes
 from mpcov.header import NO_START_METHOD, Example, Expected
+from mpcov.processes import KILL_TIMEOUT, Group, Leftovers
 from mpcov.stats import percent, wilson_interval, zero_events_upper_bound
 from mpcov.versions import closure, installed_distributions
 
@@ -49,20 +53,24 @@ DEFAULT_TIMEOUT = 60.0
 STRAGGLER_GRACE = 2.0
 #: How much of stderr a failed run keeps.
 STDERR_TAIL_LINES = 15
+#: Characters kept of one stderr line (problems, tail): memory stays bounded whatever a
+#: run prints.
+LINE_LIMIT = 1000
+#: Seconds coverage.py gets to start under an example's settings in the preflight.
+PREFLIGHT_TIMEOUT = 60.0
 #: A racy row with at least this many runs must show both outcomes to agree with its
 #: header; with fewer, a one-sided result cannot be told from bad luck.
 RACY_MIN_RUNS = 20
-#: How much of a run's output is searched for the texts a header expects (head and tail).
-OUTPUT_SEARCH_BYTES = 2 * 1024 * 1024
+#: Bytes read at a time from a run's output files: what memory they may cost.
+READ_CHUNK = 1024 * 1024
 
 _NOTABLE = re.compile(r"(Error|Warning|Traceback|Exception|malformed|Couldn't)", re.IGNORECASE)
-_POSIX = os.name == "posix"
 #: Warnings about the preflight's own empty script, not about the settings.
 _PREFLIGHT_NOISE = re.compile(r"\((no-data-collected|module-not-imported|module-not-measured)\)")
 
 
 class PreflightError(Exception):
-    """coverage.py refused the example's settings; the message is coverage's own."""
+    """The settings cannot run: coverage.py refused them, or they write outside the run."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,12 @@ class RunResult:
     problems: tuple[str, ...]
     #: The last lines of stderr, kept only when the run did not end normally.
     stderr_tail: str
+    #: How many of the stragglers had left the run's process group (new session,
+    #: double fork): found as orphans re-parented to mpcov, then killed.
+    escaped: int = 0
+    #: Whether such escapes could be looked for at all (Linux, mpcov a child
+    #: subreaper); where not, an escaped process is neither seen nor killed.
+    escapes_caught: bool = True
 
     @property
     def outcome(self) -> str:
@@ -229,7 +243,7 @@ class Environment:
             machine=platform.machine(),
             start_methods=tuple(multiprocessing.get_all_start_methods()),
             cpus=os.cpu_count() or 1,
-            libraries=installed_distributions(),
+            libraries=dict(_distributions(tuple(sys.path))),
         )
 
     def expected(self, example: Example, label: str) -> Expected:
@@ -241,6 +255,12 @@ class Environment:
             platform=self.sys_platform,
             libraries=self.libraries,
         )
+
+
+@functools.lru_cache(maxsize=4)
+def _distributions(path: tuple[str, ...]) -> Mapping[str, str]:
+    """:func:`installed_distributions` once per ``sys.path`` (it reads every one: ~0.5 s)."""
+    return installed_distributions()
 
 
 def run_environment(scratch: Path | None = None) -> dict[str, str]:
@@ -261,71 +281,25 @@ def run_environment(scratch: Path | None = None) -> dict[str, str]:
     return env
 
 
-@contextlib.contextmanager
-def _scratch_dir() -> Iterator[Path]:
-    # Short and outside any --keep folder: forkserver puts a socket in it, and socket
-    # paths are limited to about 100 characters.
-    path = Path(tempfile.mkdtemp(prefix="mpcov-tmp-"))
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
+def data_location(example: Example) -> tuple[Path, str]:
+    """Where the example's data files go: a folder relative to the run's, and a basename.
 
-
-def _process_group_members(pgid: int) -> int:
-    """How many processes are in ``pgid`` (0 when none); counts exactly on Linux."""
-    if not _POSIX:
-        return 0
-    proc = Path("/proc")
-    if proc.is_dir():
-        count = 0
-        for entry in proc.iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            # Fields after the parenthesised command name: state ppid pgrp ...
-            fields = stat.rpartition(")")[2].split()
-            if len(fields) > 2 and int(fields[2]) == pgid and fields[0] != "Z":
-                count += 1
-        return count
-    try:
-        os.killpg(pgid, 0)
-    except (ProcessLookupError, PermissionError):
-        return 0
-    return 1
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    if _POSIX:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-    else:  # pragma: no cover - Windows
-        subprocess.run(
-            ["taskkill", "/F", "/T", "/PID", str(proc.pid)], capture_output=True, check=False
-        )
-        proc.kill()
-
-
-def _reap_stragglers(pgid: int, grace: float) -> int:
-    """Wait up to ``grace`` seconds for the group to empty, then kill what is left."""
-    deadline = time.monotonic() + grace
-    left = _process_group_members(pgid)
-    while left and time.monotonic() < deadline:
-        time.sleep(0.05)
-        left = _process_group_members(pgid)
-    if left:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pgid, signal.SIGKILL)
-    return left
-
-
-def _data_file_name(example: Example) -> str:
+    Raises:
+        PreflightError: ``data_file`` would put data outside the run's folder (an
+            absolute path, ``~``, an environment variable or ``..``), where it would
+            outlive the run and mix with other runs' data.
+    """
     run = example.coverage_settings.get("run", {})
-    name = run.get("data_file", ".coverage") if isinstance(run, dict) else ".coverage"
-    return Path(str(name)).name
+    value = run.get("data_file", ".coverage") if isinstance(run, dict) else ".coverage"
+    if not isinstance(value, str):
+        return Path(), ".coverage"  # coverage.py itself refuses it in the preflight
+    path = Path(value)
+    if path.is_absolute() or value.startswith("~") or "$" in value or ".." in path.parts:
+        raise PreflightError(
+            f"data_file = {value!r} would write coverage data outside the run's folder; "
+            "use a relative path such as 'covdata/.coverage'"
+        )
+    return path.parent, path.name
 
 
 def read_data(
@@ -368,13 +342,65 @@ def read_data(
     return lines, tuple(infos)
 
 
-def _notable(stderr: str) -> tuple[str, ...]:
-    seen: dict[str, None] = {}
-    for line in stderr.splitlines():
-        line = line.strip()
-        if line and _NOTABLE.search(line):
-            seen.setdefault(line[:300], None)
-    return tuple(seen)[:20]
+def scan_stderr(stream: IO[bytes]) -> tuple[tuple[str, ...], str]:
+    """Notable lines and the last lines of a stderr file, in bounded memory.
+
+    Returns:
+        Lines that look like errors or warnings (stripped, deduplicated, at most 20,
+        each cut to 300 characters), and the last :data:`STDERR_TAIL_LINES` lines
+        (each cut to :data:`LINE_LIMIT` characters), however much the file holds.
+    """
+    stream.seek(0)
+    notable: dict[str, None] = {}
+    tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
+    limit = 4 * LINE_LIMIT  # bytes: room for LINE_LIMIT characters of UTF-8
+
+    def finish(raw: bytes, cut: bool) -> None:
+        text = raw.decode(errors="replace").rstrip("\r")
+        if cut or len(text) > LINE_LIMIT:
+            text = text[:LINE_LIMIT] + " [...]"
+        tail.append(text)
+        line = text.strip()
+        if line and len(notable) < 20 and _NOTABLE.search(line):
+            notable.setdefault(line[:300], None)
+
+    partial, cut = b"", False
+    while True:
+        chunk = stream.read(READ_CHUNK)
+        if not chunk:
+            break
+        pieces = chunk.split(b"\n")
+        for piece in pieces[:-1]:
+            finish(partial + piece[: max(0, limit - len(partial))], cut or len(piece) > limit)
+            partial, cut = b"", False
+        rest = pieces[-1]
+        # A line longer than the limit keeps its head only, however many chunks it spans.
+        cut = cut or len(partial) + len(rest) > limit
+        partial = (partial + rest)[:limit]
+    if partial:
+        finish(partial, cut)
+    return tuple(notable), "\n".join(tail)
+
+
+def find_texts(streams: Iterable[IO[bytes]], texts: Sequence[str]) -> set[str]:
+    """Which of ``texts`` occur in any of the files ``streams``, reading a chunk at a time."""
+    needles = {text: text.encode() for text in texts}
+    found: set[str] = set()
+    if not needles:
+        return found
+    overlap = max(len(n) for n in needles.values()) - 1
+    for stream in streams:
+        stream.seek(0)
+        carry = b""
+        while len(found) < len(needles):
+            chunk = stream.read(READ_CHUNK)
+            if not chunk:
+                break
+            window = carry + chunk
+            found.update(t for t, n in needles.items() if t not in found and n in window)
+            # Keep enough of the end for a text that straddles two chunks.
+            carry = window[-overlap:] if overlap else b""
+    return found
 
 
 class Runner:
@@ -387,6 +413,7 @@ class Runner:
         keep: Path | None = None,
         python: str = sys.executable,
         straggler_grace: float = STRAGGLER_GRACE,
+        preflight_timeout: float = PREFLIGHT_TIMEOUT,
     ) -> None:
         """Create a runner.
 
@@ -395,12 +422,14 @@ class Runner:
             keep: Keep each run's directory under this folder instead of deleting it.
             python: The interpreter to run examples with (it must have coverage).
             straggler_grace: Seconds leftover processes get to exit by themselves.
+            preflight_timeout: Seconds coverage.py may take to start in the preflight.
         """
         self.timeout = timeout
         self.keep = keep
         self.python = python
         self.straggler_grace = straggler_grace
-        self._live: set[subprocess.Popen[bytes]] = set()
+        self.preflight_timeout = preflight_timeout
+        self._live: set[Group] = set()
         self._lock = threading.Lock()
         self._stopping = False
 
@@ -421,13 +450,24 @@ class Runner:
             self.keep.mkdir(parents=True, exist_ok=True)
             path = Path(tempfile.mkdtemp(prefix=f"{example.name}-{tag}-", dir=self.keep))
         else:
-            path = Path(tempfile.mkdtemp(prefix="mpcov-"))
+            # Named for this mpcov process, so its watchdog can find what a SIGKILL left.
+            path = Path(tempfile.mkdtemp(prefix=processes.temp_prefix()))
         try:
             (path / "pyproject.toml").write_text(example.settings_toml, encoding="utf-8")
             yield path
         finally:
             if self.keep is None:
                 shutil.rmtree(path, ignore_errors=True)
+
+    @contextlib.contextmanager
+    def _scratch(self) -> Iterator[Path]:
+        # Short and outside any --keep folder: forkserver puts a socket in it, and socket
+        # paths are limited to about 100 characters.
+        path = Path(tempfile.mkdtemp(prefix=processes.temp_prefix("tmp-")))
+        try:
+            yield path
+        finally:
+            shutil.rmtree(path, ignore_errors=True)
 
     def _spawn(
         self,
@@ -436,33 +476,55 @@ class Runner:
         stderr: IO[bytes],
         stdout: IO[bytes] | None = None,
         scratch: Path | None = None,
-    ) -> subprocess.Popen[bytes]:
+    ) -> Group:
         with self._lock:
             if self._stopping:
                 raise KeyboardInterrupt
-            proc = subprocess.Popen(
+            # Files, not pipes: a worker that outlives the script keeps its copy of a
+            # pipe open, and reading to EOF would then wait for the worker.
+            group = Group(
                 cmd,
                 cwd=cwd,
                 env=run_environment(scratch),
-                stdin=subprocess.DEVNULL,
-                # Files, not pipes: a worker that outlives the script keeps its copy of
-                # a pipe open, and reading to EOF would then wait for the worker.
                 stdout=subprocess.DEVNULL if stdout is None else stdout,
                 stderr=stderr,
-                # A group of its own, so a timeout or leftover workers can be killed whole.
-                start_new_session=_POSIX,
-                creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0),
             )
-            self._live.add(proc)
-        return proc
+            self._live.add(group)
+        return group
+
+    def _finish(self, group: Group, timeout: float, grace: float) -> tuple[bool, Leftovers, int]:
+        """Wait for ``group``'s first process, clean up after it, then reap it.
+
+        Returns:
+            Whether it timed out, what it left behind, and its exit status.
+        """
+        timed_out = False
+        try:
+            if not group.wait(timeout):
+                timed_out = True
+                group.kill()
+                group.wait(KILL_TIMEOUT)
+            # After a timeout or a stop there is nothing to wait for.
+            if timed_out or self._stopping:
+                grace = 0.0
+            found = group.clean(grace)
+        except BaseException:
+            group.kill()
+            raise
+        finally:
+            # Reaped last, so the group's id stays reserved while it is being killed;
+            # under the lock, so stop_all() never kills a group that was reaped.
+            with self._lock:
+                code = group.reap()
+                self._live.discard(group)
+        return timed_out, found, code
 
     def stop_all(self) -> None:
         """Kill every running example's process group (used on Ctrl-C)."""
         with self._lock:
             self._stopping = True
-            live = list(self._live)
-        for proc in live:
-            _kill_group(proc)
+            for group in self._live:
+                group.kill()
 
     def preflight(self, example: Example) -> tuple[str, ...]:
         """Let coverage.py judge the settings by running an empty script under them.
@@ -471,36 +533,30 @@ class Runner:
             coverage's warnings about the settings (e.g. an option it does not know).
 
         Raises:
-            PreflightError: coverage refused the settings or could not start.
+            PreflightError: coverage refused the settings, could not start within
+                ``preflight_timeout``, or ``data_file`` points outside the run.
         """
-        with self._workdir(example, "preflight") as cwd, _scratch_dir() as scratch:
+        data_location(example)
+        with self._workdir(example, "preflight") as cwd, self._scratch() as scratch:
             (cwd / "_mpcov_preflight.py").write_text("", encoding="utf-8")
             cmd = [self.python, "-m", "coverage", "run", "--rcfile=pyproject.toml"]
             cmd.append("_mpcov_preflight.py")
             with tempfile.TemporaryFile() as err:
                 # coverage prints why it refuses settings to stdout, so keep both.
-                proc = self._spawn(cmd, cwd, err, stdout=err, scratch=scratch)
-                try:
-                    proc.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    _kill_group(proc)
-                    proc.wait()
-                    raise PreflightError("coverage did not start within 60 s") from None
-                finally:
-                    with self._lock:
-                        self._live.discard(proc)
-                    _reap_stragglers(proc.pid, 0)
-                err.seek(0)
-                stderr = err.read().decode(errors="replace")
-            if proc.returncode != 0:
-                lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-                reason = lines[-1] if lines else f"exit code {proc.returncode}"
-                raise PreflightError(f"coverage.py rejected the settings: {reason}")
-            return tuple(
-                line
-                for line in _notable(stderr)
-                if "Warning" in line and not _PREFLIGHT_NOISE.search(line)
-            )
+                group = self._spawn(cmd, cwd, err, stdout=err, scratch=scratch)
+                timed_out, _, returncode = self._finish(group, self.preflight_timeout, 0.0)
+                if timed_out:
+                    raise PreflightError(
+                        f"coverage did not start within {self.preflight_timeout:g} s"
+                    )
+                notable, tail = scan_stderr(err)
+        if returncode != 0:
+            lines = [line.strip() for line in tail.splitlines() if line.strip()]
+            reason = lines[-1] if lines else f"exit code {returncode}"
+            raise PreflightError(f"coverage.py rejected the settings: {reason}")
+        return tuple(
+            line for line in notable if "Warning" in line and not _PREFLIGHT_NOISE.search(line)
+        )
 
     def run(
         self, example: Example, label: str, index: int = 0, expected: Expected | None = None
@@ -518,7 +574,8 @@ class Runner:
             expected = Environment.current().expected(example, label)
         timeout = self.timeout or example.timeout or DEFAULT_TIMEOUT
         commands = [example.command, *example.then]
-        with self._workdir(example, f"{label}-{index}") as cwd, _scratch_dir() as scratch:
+        data_folder, data_name = data_location(example)
+        with self._workdir(example, f"{label}-{index}") as cwd, self._scratch() as scratch:
             script = cwd / example.path.name
             shutil.copyfile(example.path, script)
             for name in example.files:
@@ -526,9 +583,13 @@ class Runner:
                 shutil.copyfile(example.path.parent / name, cwd / name)
             status: Status = "ok"
             returncode: int | None = None
-            stragglers = 0
+            stragglers = escaped = survivors = 0
+            caught = True
             number, last = 0, False
-            with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as out:
+            with contextlib.ExitStack() as files:
+                err = files.enter_context(tempfile.TemporaryFile())
+                # stdout is only kept when the header expects a text in it.
+                out = files.enter_context(tempfile.TemporaryFile()) if expected.output else None
                 started = time.monotonic()
                 for number, template in enumerate(commands):
                     left = timeout - (time.monotonic() - started)
@@ -536,41 +597,35 @@ class Runner:
                         status = "timeout"
                         break
                     cmd = self._command(template, script, label)
-                    proc = self._spawn(cmd, cwd, err, stdout=out, scratch=scratch)
-                    try:
-                        try:
-                            proc.wait(timeout=left)
-                        except subprocess.TimeoutExpired:
-                            status = "timeout"
-                            _kill_group(proc)
-                            proc.wait()
-                        stragglers += _reap_stragglers(proc.pid, self.straggler_grace)
-                    finally:
-                        with self._lock:
-                            self._live.discard(proc)
-                    returncode = proc.returncode
+                    group = self._spawn(cmd, cwd, err, stdout=out, scratch=scratch)
+                    caught = caught and group.escapes_caught
+                    timed_out, found, returncode = self._finish(group, left, self.straggler_grace)
+                    if timed_out:
+                        status = "timeout"
+                    stragglers += found.stragglers
+                    escaped += found.escaped
+                    survivors += found.survivors
                     last = number == len(commands) - 1
                     if status != "ok" or (not last and returncode != 0):
                         break
                 duration = time.monotonic() - started
-                err.seek(0)
-                stderr = err.read().decode(errors="replace")
-                output = _searchable(out) + stderr if expected.output else ""
-            problems = list(_notable(stderr))
+                notable, stderr_tail = scan_stderr(err)
+                seen = find_texts([f for f in (out, err) if f is not None], expected.output)
+            problems = list(notable)
             if status == "ok" and (not last or returncode != expected.exit_code):
                 status = "crashed"
                 which = "the command" if number == 0 else f"then[{number - 1}]"
                 wanted = expected.exit_code if last else 0
                 problems.insert(0, f"{which} exited with {returncode}, expected {wanted}")
             for text in expected.output:
-                if status == "ok" and text not in output:
+                if status == "ok" and text not in seen:
                     status = "crashed"
                     problems.insert(0, f"the output does not contain {text!r}")
             markers = [(m, *_split_marker(m)) for m in example.markers]
             sources = {name: (cwd / name).resolve() for _, name, _ in markers}
             lines, infos = read_data(
-                cwd,
-                _data_file_name(example),
+                cwd / data_folder,
+                data_name,
                 list(sources.values()),
                 combined_only=example.data == "combined",
             )
@@ -582,9 +637,13 @@ class Runner:
         problems.extend(f"{i.name}: {i.error}" for i in infos if i.error)
         if stragglers:
             problems.append(f"{stragglers} process(es) still running after the script exited")
-        tail = ""
-        if status != "ok":
-            tail = "\n".join(stderr.splitlines()[-STDERR_TAIL_LINES:])
+        if escaped:
+            problems.append(
+                f"{escaped} of them had left the run's process group "
+                "(a new session or a double fork)"
+            )
+        if survivors:
+            problems.append(f"{survivors} of them could not be killed")
         return RunResult(
             status=status,
             measurement=measurement,
@@ -595,7 +654,9 @@ class Runner:
             data_files=infos,
             stragglers=stragglers,
             problems=tuple(problems),
-            stderr_tail=tail,
+            stderr_tail=stderr_tail if status != "ok" else "",
+            escaped=escaped,
+            escapes_caught=caught,
         )
 
 
@@ -604,15 +665,77 @@ def _split_marker(marker: str) -> tuple[str, int]:
     return name, int(line)
 
 
-def _searchable(stream: IO[bytes]) -> str:
-    """A run's stdout for searching: all of it, or its head and tail when it is huge."""
-    size = stream.seek(0, os.SEEK_END)
-    stream.seek(0)
-    if size <= 2 * OUTPUT_SEARCH_BYTES:
-        return stream.read().decode(errors="replace")
-    head = stream.read(OUTPUT_SEARCH_BYTES)
-    stream.seek(size - OUTPUT_SEARCH_BYTES)
-    return (head + b"\n" + stream.read()).decode(errors="replace")
+T = TypeVar("T")
+
+
+def run_all(
+    runner: Runner,
+    calls: Sequence[Callable[[], T]],
+    jobs: int,
+    done: Callable[[int, T], None],
+) -> None:
+    """Run ``calls`` ``jobs`` at a time; ``done(index, result)`` as each one finishes.
+
+    On any exception (Ctrl-C) every running example's group is killed and every
+    worker finishes its cleanup before the exception goes on; a second interrupt
+    meanwhile is ignored, since the cleanup already answers the first.
+    """
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="mpcov-run")
+    pending: dict[Future[T], int] = {}
+    try:
+        for index, call in enumerate(calls):
+            pending[pool.submit(call)] = index
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                done(pending.pop(future), future.result())
+    except BaseException:
+        with processes.deferred_signals():
+            runner.stop_all()
+            pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _settings_key(example: Example) -> str:
+    return json.dumps(example.coverage_settings, sort_keys=True, default=str)
+
+
+def preflight_all(
+    examples: Sequence[Example], *, runner: Runner, jobs: int
+) -> list[tuple[str, ...] | PreflightError]:
+    """:meth:`Runner.preflight` for each example, ``jobs`` at a time, in order.
+
+    Examples with the same ``[tool.coverage]`` settings share one preflight: what
+    coverage.py says about settings depends on nothing else.
+    """
+    refused: dict[int, PreflightError] = {}
+    first: dict[str, Example] = {}
+    for number, example in enumerate(examples):
+        try:
+            data_location(example)
+        except PreflightError as exc:
+            refused[number] = exc
+            continue
+        first.setdefault(_settings_key(example), example)
+
+    def one(example: Example) -> tuple[str, ...] | PreflightError:
+        try:
+            return runner.preflight(example)
+        except PreflightError as exc:
+            return exc
+
+    keys = list(first)
+    outcomes: dict[str, tuple[str, ...] | PreflightError] = {}
+
+    def record(index: int, outcome: tuple[str, ...] | PreflightError) -> None:
+        outcomes[keys[index]] = outcome
+
+    run_all(runner, [functools.partial(one, first[key]) for key in keys], jobs, record)
+    return [
+        refused[number] if number in refused else outcomes[_settings_key(example)]
+        for number, example in enumerate(examples)
+    ]
 
 
 def skip_reason(example: Example, label: str, env: Environment) -> str | None:
@@ -671,52 +794,44 @@ def verify(
     tasks: list[tuple[GroupResult, int]] = []
     wanted_of: dict[int, Expected] = {}
     for example in examples:
+        # The same for every label; following requirements reads metadata (slow).
+        libraries = closure(example.requirement_names, env.libraries)
         for label in example.labels:
             if wanted is not None and label != NO_START_METHOD and label not in wanted:
                 continue
-            libraries = closure(example.requirement_names, env.libraries)
             reason = skip_reason(example, label, env)
             if reason is not None:
                 groups.append(
                     GroupResult(
-                        example, label, expect=None, skip_reason=reason, libraries=libraries
+                        example, label, expect=None, skip_reason=reason, libraries=dict(libraries)
                     )
                 )
                 continue
             expected = env.expected(example, label)
             planned = racy_repeat if expected.outcome == "racy" and racy_repeat else repeat
             group = GroupResult(
-                example, label, expect=expected.outcome, planned=planned, libraries=libraries
+                example, label, expect=expected.outcome, planned=planned, libraries=dict(libraries)
             )
             groups.append(group)
             wanted_of[id(group)] = expected
             tasks.extend((group, i) for i in range(planned))
 
     total = len(tasks)
-    done = 0
+    counter = [0]
     results: dict[int, list[tuple[int, RunResult]]] = {id(g): [] for g in groups}
-    pool = ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1)
-    pending: dict[Future[RunResult], tuple[GroupResult, int]] = {}
-    try:
-        for group, index in tasks:
-            future = pool.submit(
-                runner.run, group.example, group.label, index, wanted_of[id(group)]
-            )
-            pending[future] = (group, index)
-        while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                group, index = pending.pop(future)
-                result = future.result()
-                results[id(group)].append((index, result))
-                done += 1
-                if progress is not None:
-                    progress(group, result, done, total)
-    except BaseException:
-        runner.stop_all()
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
+    calls = [
+        functools.partial(runner.run, group.example, group.label, index, wanted_of[id(group)])
+        for group, index in tasks
+    ]
+
+    def finished(number: int, result: RunResult) -> None:
+        group, index = tasks[number]
+        results[id(group)].append((index, result))
+        counter[0] += 1
+        if progress is not None:
+            progress(group, result, counter[0], total)
+
+    run_all(runner, calls, jobs or os.cpu_count() or 1, finished)
     for group in groups:
         group.runs = [r for _, r in sorted(results[id(group)], key=lambda item: item[0])]
     return groups

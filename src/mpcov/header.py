@@ -411,10 +411,15 @@ def parse(path: Path) -> Example:
         raise HeaderError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise HeaderError(f"{path}: cannot read: {exc}") from None
+    if "\x00" in source:
+        # ast.parse names no line for it (ValueError before 3.12, lineno None after).
+        line = source.count("\n", 0, source.index("\x00")) + 1
+        raise HeaderError(f"{path}:{line}: not valid Python: the file contains a NUL byte")
     try:
         module = ast.parse(source, filename=str(path))
     except SyntaxError as exc:
-        raise HeaderError(f"{path}:{exc.lineno}: not valid Python: {exc.msg}") from None
+        where = f"{path}:{exc.lineno}" if exc.lineno else str(path)
+        raise HeaderError(f"{where}: not valid Python: {exc.msg}") from None
     doc = ast.get_docstring(module, clean=True)
     if not doc:
         raise HeaderError(f"{path}: no module docstring (the example header)")
@@ -423,12 +428,40 @@ def parse(path: Path) -> Example:
         try:
             data = tomllib.loads(toml_text)
         except tomllib.TOMLDecodeError as exc:
-            raise HeaderError(f"the header's TOML is invalid: {exc}") from None
+            raise _toml_error(path, module, doc, toml_text, exc) from None
         return _build(path, source, doc, title, description, toml_text, data)
     except HeaderError as exc:
         if str(exc).startswith(str(path)):
             raise
         raise HeaderError(f"{path}: {exc}") from None
+
+
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def _toml_error(
+    path: Path, module: ast.Module, doc: str, toml_text: str, exc: Exception
+) -> HeaderError:
+    """The TOML error, its line counted from the start of the file, not of the TOML."""
+    message = str(exc)
+    node = module.body[0]
+    match = _TOML_START.search(doc)
+    if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and match):
+        return HeaderError(f"the header's TOML is invalid: {message}")  # pragma: no cover
+    # get_docstring(clean=True) drops the docstring's leading blank lines: count them.
+    raw = str(node.value.value).expandtabs().split("\n")
+    indents = [len(line) - len(line.lstrip()) for line in raw[1:] if line.strip()]
+    margin = min(indents, default=0)
+    cleaned = [raw[0].lstrip(), *(line[margin:] for line in raw[1:])]
+    dropped = next((i for i, line in enumerate(cleaned) if line), 0)
+    first = node.lineno + dropped + doc[: match.start()].count("\n")
+    position = _TOML_POSITION.search(message)
+    if position is None:  # "at end of document": the TOML's last line
+        line = first + toml_text.rstrip("\n").count("\n")
+    else:
+        line = first + int(position[1]) - 1
+        message = f"{message[: position.start()]}(at line {line}, column {position[2]})"
+    return HeaderError(f"{path}:{line}: the header's TOML is invalid: {message}")
 
 
 def _build(
