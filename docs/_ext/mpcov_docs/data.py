@@ -364,13 +364,15 @@ def _minor(version: str) -> str:
     return ".".join(version.split(".")[:2])
 
 
-def group_where(group: Group, all_infos: Sequence[Cellinfo]) -> str:
+def group_where(group: Group, all_infos: Sequence[Cellinfo], *, short: bool = False) -> str:
     """Where a group held: ``coverage.py 7.17.3, Python 3.11-3.13, linux`` (and campaigns).
 
     Ranges are used only when they cannot mislead: when some combination of the
     group's coverage.py and Python versions was recorded with another outcome, the
-    group's own combinations are listed instead, per Python version.
+    group's own combinations are listed instead, per Python version. ``short`` writes
+    ``cov``/``Py`` and leaves the platform out when every recording shares it.
     """
+    cov_word, py_word = ("cov", "Py") if short else ("coverage.py", "Python")
     others = [c for c in all_infos if c not in group.members]
     pairs = {(_minor(c.recording.python_version), c.recording.coverage) for c in group.members}
     other_pairs = {(_minor(c.recording.python_version), c.recording.coverage) for c in others}
@@ -382,14 +384,15 @@ def group_where(group: Group, all_infos: Sequence[Cellinfo]) -> str:
         for py, cov in sorted(pairs, key=lambda pc: (version_tuple(pc[0]), version_tuple(pc[1]))):
             by_python.setdefault(py, []).append(cov)
         where = "; ".join(
-            f"Python {py} with coverage.py {', '.join(covs)}" for py, covs in by_python.items()
+            f"{py_word} {py} with {cov_word} {', '.join(covs)}" for py, covs in by_python.items()
         )
     else:
         cov = version_span(coverages, [c.recording.coverage for c in others])
         py = version_span(pythons, [c.recording.python_version for c in others], digits=2)
-        where = f"coverage.py {cov}, Python {py}"
+        where = f"{cov_word} {cov}, {py_word} {py}"
     platforms = sorted({c.recording.platform for c in group.members})
-    where += f", {', '.join(platforms)}"
+    if not short or len({c.recording.platform for c in all_infos}) > 1:
+        where += f", {', '.join(platforms)}"
     campaigns = sorted({c.recording.label for c in group.members if c.recording.label})
     if campaigns:
         where += f" ({', '.join(campaigns)})"

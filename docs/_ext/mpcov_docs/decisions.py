@@ -102,19 +102,18 @@ class DecisionsDirective(MpcovDirective):
         if not groups:
             raise self.error(f"{self.name}: no pattern listed")
         recordings = self.recordings()
-        header = [cell("pattern"), cell("settings"), *(cell(m) for m in START_METHODS)]
+        header = [cell("pattern, example and settings"), *(cell(m) for m in START_METHODS)]
         body: list[list[Cell]] = []
         unrecorded = 0
         for pattern, names in groups:
             for index, name in enumerate(names):
                 example = self.example(name)
-                first = cell(
-                    [*inline(pattern), nodes.Text(" "), example_link(name)]
-                    if index == 0
-                    else [example_link(name)],
-                    "mpcov-decision-pattern",
-                )
-                row = [first, cell(settings_summary(example), "mpcov-decision-settings")]
+                head: list[nodes.Node] = []
+                if index == 0:
+                    head.append(paragraph(nodes.strong("", "", *inline(pattern)), classes=["mpcov-pattern"]))
+                head.append(paragraph(example_link(name)))
+                head.append(paragraph(*settings_summary(example), classes=["mpcov-settings-summary"]))
+                row = [cell(head, "mpcov-decision-pattern")]
                 if not example.start_methods:
                     infos = cells(example, recordings, "none")
                     unrecorded += not infos
@@ -152,7 +151,7 @@ class DecisionsDirective(MpcovDirective):
     def outcome(self, example: Example, label: str, infos: list[Any]) -> list[nodes.Node]:
         """The chips of a cell, or the declaration when nothing is recorded."""
         if infos:
-            nodes_ = summary_nodes(infos)
+            nodes_ = summary_nodes(infos, short=True)
             if label == "none":
                 nodes_.insert(0, nodes.emphasis(text="any: "))
             return nodes_

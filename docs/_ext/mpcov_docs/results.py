@@ -78,27 +78,31 @@ def declared_text(infos: Sequence[Cellinfo], example: Example, label: str) -> st
     return values[0] if len(values) == 1 else "varies: " + ", ".join(values)
 
 
-def base_declaration(example: Example, label: str) -> str:
+def base_declaration(example: Example, label: str, *, short: bool = False) -> str:
     """The header's outcome for ``label`` before any ``when`` entry, noting that some exist."""
     base = example.expect.get(label) or f"skip: {example.skip.get(label, '')}"
     touched = any(label in o.expect or label in o.skip for o in example.when)
-    return base + (" (other versions differ: see the header)" if touched else "")
+    if not touched:
+        return base
+    return base + (" (varies by version)" if short else " (other versions differ: see the header)")
 
 
-def summary_nodes(infos: Sequence[Cellinfo]) -> list[nodes.Node]:
-    """The per-row summary: one coloured chip per outcome, with where it held."""
+def summary_nodes(infos: Sequence[Cellinfo], *, short: bool = False) -> list[nodes.Node]:
+    """The per-row summary: one coloured chip per outcome, with where it held.
+
+    Skipped recordings are one grey line, not a chip: they measured nothing.
+    """
     if not infos:
         return [nodes.inline(text=NOT_RECORDED, classes=["mpcov-chip", "mpcov-rate-none"])]
     out: list[nodes.Node] = []
     for group in group_cells(infos):
-        if out:
-            out.append(nodes.Text(" "))
-        text = group.seen
-        if group.seen not in ("skipped", "no runs"):
-            text += f" {group.measured}/{group.runs}"
+        if group.seen in ("skipped", "no runs"):
+            where = group_where(group, infos, short=short)
+            out.append(nodes.inline(text=f"{group.seen} on {where}", classes=["mpcov-skipped"]))
+            continue
         chip = nodes.inline(classes=["mpcov-chip", OUTCOME_CLASS.get(group.seen, "")])
-        chip += nodes.strong(text=text)
-        chip += nodes.Text(f" on {group_where(group, infos)}")
+        chip += nodes.strong(text=f"{group.seen} {group.measured}/{group.runs}")
+        chip += nodes.Text(f" on {group_where(group, infos, short=short)}")
         out.append(chip)
     problems = [i for i in infos if i.agrees is False]
     stale = [i for i in infos if i.stale]
