@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-
 import os
 import re
 import sys
 import textwrap
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -23,12 +21,12 @@ from mpcov.check import (
     check_files,
     check_paths,
     check_source,
+    cmdline,
     find_config,
     read_config,
     read_settings,
     select_rules,
 )
-from mpcov.check import cmdline
 from mpcov.check.discovery import discover as discover_files
 from mpcov.check.libraries import FAMILY_FIX as LIBRARY_FIX
 from mpcov.engine import Environment, skip_reason
@@ -73,7 +71,9 @@ def test_rules_table_is_data() -> None:
     for rule_id, rule in RULES.items():
         assert rule_id == rule.id
         assert rule.scope in ("place", "project"), rule_id
-        assert rule.title and rule.summary and rule.fix, rule_id
+        assert rule.title, rule_id
+        assert rule.summary, rule_id
+        assert rule.fix, rule_id
 
 
 def test_scopes_keep_names_apart() -> None:
@@ -184,8 +184,10 @@ def test_project_sigterm_handler_silences_mpc103(tmp_path: Path) -> None:
 
 
 def test_subclass_from_another_module_with_safe_exit(tmp_path: Path) -> None:
-    """A Pool subclass whose ``__exit__`` closes and joins, imported from another module, is fine;
-    a subclass that keeps Pool's ``__exit__`` is flagged where it is used."""
+    """A Pool subclass imported from another module is flagged only if it keeps Pool's exit.
+
+    One whose ``__exit__`` closes and joins is fine.
+    """
     _write(tmp_path, "pkg/__init__.py", "")
     _write(
         tmp_path,
@@ -302,9 +304,15 @@ def test_measured_follows_coverage_source_and_omit(tmp_path: Path) -> None:
     ]
 
 
-def test_command_line_settings_reach_mpc210(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_command_line_settings_reach_mpc210(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """``coverage run --concurrency=multiprocessing`` in tox.ini counts as that setting."""
-    _write(tmp_path, "tox.ini", "[testenv]\ncommands =\n    coverage run \\\n        --concurrency=multiprocessing -m pytest\n")
+    _write(
+        tmp_path,
+        "tox.ini",
+        "[testenv]\ncommands =\n    coverage run \\\n        --concurrency=multiprocessing -m pytest\n",
+    )
     found = cmdline.scan(tmp_path)
     assert (["multiprocessing"], ["tox.ini:4: concurrency=multiprocessing"], ["tox.ini"]) == (
         found.concurrency,
@@ -332,7 +340,9 @@ def test_command_line_settings_reach_mpc210(tmp_path: Path, monkeypatch: pytest.
         ("coverage run --concurrency=multiprocessing -m pytest", "pyproject.toml", None),
     ],
 )
-def test_mpc213_command_line_options(command: str, config_file: str | None, detail: str | None) -> None:
+def test_mpc213_command_line_options(
+    command: str, config_file: str | None, detail: str | None
+) -> None:
     """Command lines coverage.py refuses, or whose options the children never see, are MPC213."""
     found = cmdline.parse_command(command.split(), "tox.ini", line=7)
     settings = Settings(config_file=config_file, concurrency=("multiprocessing",))
@@ -362,6 +372,78 @@ def test_command_line_scan_reads_noxfile_and_workflows(tmp_path: Path) -> None:
     assert (True, ["ci/coveragerc", "ci/other.ini"]) == (found.parallel, found.rcfiles)
 
 
+def test_signal_after_grace_period_is_not_flagged() -> None:
+    """``join(timeout)``, then ``terminate()``/SIGKILL only if still alive: only a hung child loses."""
+    source = """
+    import multiprocessing, os, signal
+    p = multiprocessing.Process(target=work)
+    p.start()
+    p.join(timeout=5)
+    if p.is_alive():
+        p.terminate()
+        os.kill(p.pid, signal.SIGKILL)
+    q = multiprocessing.Process(target=work)
+    q.start()
+    q.join(timeout=5)
+    q.terminate()
+    """
+    assert [("MPC103", 12)] == _places(source, MP)
+
+
+def test_pool_handed_to_other_code_is_not_flagged() -> None:
+    """A pool stored on another object (``mock.return_value = pool``) is that code's to end."""
+    source = """
+    import multiprocessing
+    def test(mocked):
+        real = multiprocessing.Pool(1)
+        mocked.return_value = real
+    """
+    assert [] == _places(source, MP)
+
+
+def test_class_attribute_context_process() -> None:
+    """``Process = staticmethod(ctx.Process)`` in a class makes ``self.Process(...)`` that kind."""
+    source = """
+    from loky.backend import get_context
+    ctx = get_context("loky")
+    class TestBackend:
+        Process = staticmethod(ctx.Process)
+        def test(self):
+            p = self.Process(target=work)
+            p.start()
+            p.join()
+    """
+    (finding,) = check_source(textwrap.dedent(source), "t.py", MP)
+    assert ("MPC209", 7, LIBRARY_FIX["loky"]) == (finding.rule, finding.line, finding.fix)
+
+
+def test_coverage_process_start_measures_new_pythons(tmp_path: Path) -> None:
+    """``COVERAGE_PROCESS_START`` set for the tests measures Python children (not a typo of it)."""
+    _write(tmp_path, "scripts/test", "export COVERAGE_PROCESS_START=$(pwd)/pyproject.toml\n")
+    _write(tmp_path, "tox.toml", 'set_env.COVERAGE_FILECOVERAGE_PROCESS_START = "x"\n')
+    found = cmdline.scan(tmp_path)
+    assert (True, ["scripts/test:1: COVERAGE_PROCESS_START"]) == (found.process_start, found.places)
+    source = """
+    import multiprocessing, subprocess, sys
+    subprocess.run([sys.executable, "-m", "app"])
+    spawned = multiprocessing.get_context("spawn").Process(target=work)
+    forked = multiprocessing.get_context("fork").Process(target=work)
+    """
+    assert [("MPC203", 3), ("MPC210", 4)] == _places(source, Settings())
+    assert [("MPC206", 5)] == _places(source, Settings().with_command_line(found))
+
+
+def test_report_omit_counts_as_unmeasured(tmp_path: Path) -> None:
+    """Code ``[report] omit`` leaves out of every report is not measured code either."""
+    rc = _write(tmp_path, ".coveragerc", "[report]\nomit =\n    tools/*\n")
+    settings = read_settings(rc)
+    assert ("tools/*",) == settings.omit
+    assert [False, True] == [
+        Measured(settings, tmp_path)(tmp_path / "tools" / "t.py"),
+        Measured(settings, tmp_path)(tmp_path / "src" / "s.py"),
+    ]
+
+
 def test_select_rules_expands_prefixes_and_ignores() -> None:
     """``--select MPC1 --ignore MPC104`` keeps the code rules except MPC104."""
     expected = [r for r in RULES if r.startswith("MPC1") and r != "MPC104"]
@@ -376,7 +458,9 @@ def test_select_rules_expands_prefixes_and_ignores() -> None:
         (None, " , ", "--ignore: no rule id given"),
     ],
 )
-def test_select_rules_rejects_bad_specs(select: str | None, ignore: str | None, message: str) -> None:
+def test_select_rules_rejects_bad_specs(
+    select: str | None, ignore: str | None, message: str
+) -> None:
     """An id that matches no rule, or an empty list, is a usage error."""
     with pytest.raises(CheckError) as exc:
         select_rules(select, ignore)
@@ -407,7 +491,11 @@ def test_mpc209_fix_names_the_library() -> None:
     billiard.Pool(2).map(f, [1])
     joblib.Parallel(n_jobs=2)(f for f in [])
     """
-    fixes = {f.message.split("; ")[-1]: f.fix for f in check_source(textwrap.dedent(source), "t.py", MP) if f.rule == "MPC209"}
+    fixes = {
+        f.message.split("; ")[-1]: f.fix
+        for f in check_source(textwrap.dedent(source), "t.py", MP)
+        if f.rule == "MPC209"
+    }
     assert {
         "billiard workers need both patches": LIBRARY_FIX["billiard"],
         "joblib (loky) workers are fresh interpreters": LIBRARY_FIX["joblib"],
@@ -462,7 +550,11 @@ def test_discovery_default_excludes_and_test_data(tmp_path: Path) -> None:
         ("examples/", "excluded by 'examples*'"),
         ("tests/data/input.py", "test data (a folder of inputs below tests/)"),
     ] == [
-        (Path(s.path).relative_to(tmp_path).as_posix() + ("/" if s.path.endswith(os.sep) else ""), s.reason)
+        (
+            Path(s.path).relative_to(tmp_path).as_posix()
+            + ("/" if s.path.endswith(os.sep) else ""),
+            s.reason,
+        )
         for s in found.skipped
     ]
 
@@ -514,7 +606,7 @@ def test_config_table_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 def test_config_unknown_key_is_error(tmp_path: Path) -> None:
     """A misspelt key in the table is a usage error, not silently ignored."""
     path = _write(tmp_path, "pyproject.toml", "[tool.mpcov.check]\nexlude = []\n")
-    with pytest.raises(CheckError, match="unknown key in \\[tool.mpcov.check\\]: exlude"):
+    with pytest.raises(CheckError, match=r"unknown key in \[tool.mpcov.check\]: exlude"):
         read_config(path)
 
 

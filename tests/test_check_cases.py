@@ -49,7 +49,7 @@ def _settings(path: Path, label: str, folder: Path) -> Settings:
 
 
 def _expected(path: Path) -> list[tuple[str, int]]:
-    found = []
+    found: list[tuple[str, int]] = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         match = _EXPECT.search(line)
         if match:

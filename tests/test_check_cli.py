@@ -77,8 +77,10 @@ def test_cli_clean_exits_0(project: Path, capsys: pytest.CaptureFixture[str]) ->
     status, out, _ = _run([], capsys)
     assert 0 == status
     assert [
-        "0 findings in 1 file (settings: no coverage configuration file; "
-        f"coverage.py {coverage.__version__})",
+        (
+            "0 findings in 1 file (settings: no coverage configuration file; "
+            f"coverage.py {coverage.__version__})"
+        ),
         "  command lines read from: tox.ini (others are not seen)",
     ] == out.splitlines()
 
@@ -153,9 +155,13 @@ def test_cli_bad_config_table_exits_2(project: Path, capsys: pytest.CaptureFixtu
     _write(project, "pyproject.toml", "[tool.mpcov.check]\nselct = []\n")
     status, _, err = _run([], capsys)
     assert 2 == status
-    assert [f"mpcov: error: {project / 'pyproject.toml'}: unknown key in [tool.mpcov.check]: "
+    assert [
+        (
+            f"mpcov: error: {project / 'pyproject.toml'}: unknown key in [tool.mpcov.check]: "
             "selct; known: exclude, exclude-test-data, extend-exclude, ignore, include, "
-            "per-file-ignores, respect-gitignore, select"] == err.splitlines()
+            "per-file-ignores, respect-gitignore, select"
+        )
+    ] == err.splitlines()
 
 
 def test_cli_help_explains_check(capsys: pytest.CaptureFixture[str]) -> None:
@@ -173,7 +179,11 @@ def test_cli_help_explains_check(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_cli_reads_coding_line_and_bom(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Files with a PEP 263 coding line or a UTF-8 BOM are read as Python reads them."""
-    _write(project, "latin.py", "# -*- coding: latin-1 -*-\nimport os\nname = 'caf\xe9'\nos._exit(0)\n".encode("latin-1"))
+    _write(
+        project,
+        "latin.py",
+        "# -*- coding: latin-1 -*-\nimport os\nname = 'caf\xe9'\nos._exit(0)\n".encode("latin-1"),
+    )
     _write(project, "bom.py", b"\xef\xbb\xbfimport os\nos._exit(0)\n")
     status, out, err = _run([], capsys)
     assert (1, "") == (status, err)
@@ -186,9 +196,17 @@ def test_cli_reads_coding_line_and_bom(project: Path, capsys: pytest.CaptureFixt
     ("name", "content", "reason"),
     [
         ("broken.py", "def (:\n", "broken.py:1: skipped: not valid Python: invalid syntax"),
-        ("deep.py", "x = " + " + ".join(["1"] * 5000) + "\n", "deep.py: skipped: nested too deeply"),
+        (
+            "deep.py",
+            "x = " + " + ".join(["1"] * 5000) + "\n",
+            "deep.py: skipped: nested too deeply",
+        ),
         ("nul.py", "x = 1\x00\n", "nul.py: skipped: not valid Python: source code "),
-        ("enc.py", "# coding: nonsense\nx = 1\n", "enc.py: skipped: not valid Python: unknown encoding"),
+        (
+            "enc.py",
+            "# coding: nonsense\nx = 1\n",
+            "enc.py: skipped: not valid Python: unknown encoding",
+        ),
     ],
 )
 def test_cli_uncheckable_file_exits_2(
@@ -205,15 +223,22 @@ def test_cli_uncheckable_file_exits_2(
 
 
 @pytest.mark.skipif(sys.version_info >= (3, 12), reason="this Python parses 3.12 syntax")
-def test_cli_newer_syntax_names_the_version(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_newer_syntax_names_the_version(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A file with syntax newer than the running Python says which Python it needs."""
     _write(project, "new.py", "type Alias = list[int]\n")
     status, _, err = _run([], capsys)
     running = ".".join(map(str, sys.version_info[:2]))
-    assert (2, [
-        f"mpcov: error: new.py:1: skipped: not valid Python: uses Python 3.12 syntax, newer "
-        f"than the Python {running} running mpcov; run mpcov with Python 3.12 or newer"
-    ]) == (status, err.splitlines())
+    assert (
+        2,
+        [
+            (
+                f"mpcov: error: new.py:1: skipped: not valid Python: uses Python 3.12 syntax, newer "
+                f"than the Python {running} running mpcov; run mpcov with Python 3.12 or newer"
+            )
+        ],
+    ) == (status, err.splitlines())
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
@@ -277,7 +302,11 @@ def test_cli_json_matches_schema(project: Path, capsys: pytest.CaptureFixture[st
     document = json.loads(out)
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     jsonschema.validate(document, schema, format_checker=jsonschema.FormatChecker())
-    assert (2, 2, ["MPC201"]) == (status, document["exit_status"], [f["rule"] for f in document["findings"]])
+    assert (2, 2, ["MPC201"]) == (
+        status,
+        document["exit_status"],
+        [f["rule"] for f in document["findings"]],
+    )
     assert [
         {"path": "broken.py:1", "reason": "not valid Python: invalid syntax", "error": True},
         {"path": f"docs{os.sep}", "reason": "excluded by 'docs'", "error": False},
@@ -292,7 +321,9 @@ def test_cli_github_annotations(project: Path, capsys: pytest.CaptureFixture[str
     lines = out.splitlines()
     assert 2 == status
     assert lines[0].startswith("::warning file=bad.py,line=2,col=1,title=MPC201::os._exit() ")
-    assert ["::error file=broken.py,line=1,title=mpcov check::not valid Python: invalid syntax"] == lines[1:]
+    assert [
+        "::error file=broken.py,line=1,title=mpcov check::not valid Python: invalid syntax"
+    ] == lines[1:]
 
 
 def _sarif_locations(result: dict[str, Any]) -> list[tuple[str, int, int]]:
@@ -300,7 +331,9 @@ def _sarif_locations(result: dict[str, Any]) -> list[tuple[str, int, int]]:
     for location in result["locations"]:
         physical = location["physicalLocation"]
         region = physical["region"]
-        found.append((physical["artifactLocation"]["uri"], region["startLine"], region["startColumn"]))
+        found.append(
+            (physical["artifactLocation"]["uri"], region["startLine"], region["startColumn"])
+        )
     return found
 
 
@@ -336,7 +369,10 @@ def test_cli_sarif_structure(project: Path, capsys: pytest.CaptureFixture[str]) 
         )
         for r in results
     ]
-    assert (1, [{"executionSuccessful": True, "exitCode": 1, "toolExecutionNotifications": []}]) == (
+    assert (
+        1,
+        [{"executionSuccessful": True, "exitCode": 1, "toolExecutionNotifications": []}],
+    ) == (
         status,
         run["invocations"],
     )

@@ -28,11 +28,12 @@ class ClosingPool(multiprocessing.pool.Pool):
     """A pool subclass whose ``__exit__`` closes and joins."""
 
     def __exit__(self, *exc: object) -> None:
+        """Close and join, instead of Pool's terminate()."""
         self.close()
         self.join()
 
 
-class Worker(context.Process):  # type: ignore[name-defined]
+class Worker(context.Process):  # type: ignore[misc, name-defined]  # a context attribute
     """A process class built on a context's Process."""
 
 

@@ -9,7 +9,7 @@ patch = ["subprocess"]
 from __future__ import annotations
 
 try:
-    from pytest_cov.embed import cleanup_on_sigterm  # type: ignore[import-not-found]  # expect: MPC107
+    from pytest_cov.embed import cleanup_on_sigterm  # type: ignore[import-untyped, import-not-found, unused-ignore]  # expect: MPC107
 except ImportError:
     cleanup_on_sigterm = None
 

@@ -17,7 +17,7 @@ def bad() -> None:
     """A new mapping: COVERAGE_PROCESS_CONFIG does not reach the child."""
     env = {"PATH": os.environ["PATH"]}
     subprocess.run([sys.executable, "child.py"], env={"LANG": "C"}, check=True)  # expect: MPC212
-    subprocess.run([sys.executable, "child.py"], env=dict(LANG="C"), check=True)  # expect: MPC212
+    subprocess.run([sys.executable, "child.py"], env=dict(LANG="C"), check=True)  # noqa: C408  # expect: MPC212
     subprocess.run([sys.executable, "child.py"], env=env, check=True)  # expect: MPC212
 
 

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.pool import ThreadPool
 
 import billiard.dummy  # type: ignore[import-untyped]  # billiard ships no types
-import gevent.pool  # type: ignore[import-not-found]  # not installed here: never run
+import gevent.pool  # type: ignore[import-untyped, import-not-found, unused-ignore]  # never run
 import multiprocess.dummy  # type: ignore[import-untyped]  # multiprocess ships no types
 from joblib import Parallel, delayed  # type: ignore[import-untyped]
 

@@ -15,9 +15,10 @@ come from :class:`ProjectIndex`.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 from mpcov.check.libraries import ROOTS, Kind, classify, family_of
 
@@ -48,6 +49,7 @@ class Scope:
     __slots__ = ("cls", "globals", "kind", "name", "names", "parent", "self_name")
 
     def __init__(self, kind: str, parent: Scope | None, name: str = "") -> None:
+        """A new scope of ``kind`` (module, class, function) inside ``parent``."""
         self.kind = kind
         self.name = name
         self.parent = parent
@@ -81,6 +83,8 @@ class Obj:
     bound_at: dict[Key, int] = field(default_factory=dict)
     #: The function it is created in (``""`` at module level).
     function: str = ""
+    #: The start method of the context it comes from, when a literal says (``"spawn"``).
+    start_method: str = ""
 
 
 @dataclass(frozen=True)
@@ -165,6 +169,7 @@ class ProjectIndex:
     """Classes and factories in the scanned tree that make pools, processes or executors."""
 
     def __init__(self) -> None:
+        """An empty index; add modules, then :meth:`finish`."""
         self.classes: dict[str, ClassInfo] = {}
         self.by_name: dict[str, list[str]] = {}
         #: Dotted factory name -> dotted names of what it returns.
@@ -197,7 +202,15 @@ class ProjectIndex:
                 # ``ctx = multiprocessing.get_context("spawn")``, for ``class W(ctx.Process)``.
                 callee = resolve(node.value.func)
                 if callee is not None and family_of(callee) is not None:
-                    aliases[node.targets[0].id] = callee + "()"
+                    arguments = node.value.args
+                    literal = (
+                        arguments[0].value
+                        if arguments
+                        and isinstance(arguments[0], ast.Constant)
+                        and isinstance(arguments[0].value, str)
+                        else ""
+                    )
+                    aliases[node.targets[0].id] = f"{callee}({literal})"
         for node in tree.body:
             if isinstance(node, ast.ClassDef):
                 self._add_class(node, module, resolve, deep)
@@ -232,9 +245,9 @@ class ProjectIndex:
                         and inner.value.value is True
                     ):
                         daemon = True
-            for item in node.body:
-                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    self._add_factory(item, f"{dotted}.{item.name}", resolve, method=True)
+            for member in node.body:
+                if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    self._add_factory(member, f"{dotted}.{member.name}", resolve, method=True)
         self.classes[dotted] = ClassInfo(module, node.name, bases, safe_exit, measures, daemon)
         self.by_name.setdefault(node.name, []).append(dotted)
 
@@ -272,17 +285,20 @@ class ProjectIndex:
         for dotted, returned in self._factory_returns.items():
             for callee, call in returned:
                 kind = self.kinds.get(callee) or self._lookup(callee)
+                plain = _PLAIN_CALLS.sub("()", callee)
                 if kind is None:
-                    kind = classify(callee, call, frozenset(ROOTS.values()))
-                    if kind is not None and family_of(callee) is None:
+                    kind = classify(plain, call, frozenset(ROOTS.values()))
+                    if kind is not None and family_of(plain.replace("()", "")) is None:
                         kind = None  # ``ctx.Pool`` in a factory: too vague to trust
                 if kind is not None:
+                    method = _START_METHOD.search(callee)
                     self.kinds[dotted] = Kind(
                         kind.kind,
                         kind.family,
                         kind.with_terminates,
                         kind.measures_itself,
                         defined_in=dotted,
+                        start_method=method.group(1) if method else kind.start_method,
                     )
                     self.by_name.setdefault(dotted.rsplit(".", 1)[-1], []).append(dotted)
                     break
@@ -303,7 +319,7 @@ class ProjectIndex:
                 kind = self._class_kind(target, seen)
             else:
                 dummy = ast.Call(func=ast.Name(id="x"), args=[], keywords=[])
-                kind = classify(base, dummy, frozenset())
+                kind = classify(_PLAIN_CALLS.sub("()", base), dummy, frozenset())
             if kind is None:
                 continue
             return Kind(
@@ -357,12 +373,15 @@ class Kill:
 
     call: ast.Call
     signal: str
+    #: The processes whose pid it signals, where known.
+    targets: list[Obj] = field(default_factory=list)
 
 
 class ModuleAnalysis:
     """What one module does with processes, collected in one walk."""
 
     def __init__(self, module: str, is_package: bool, index: ProjectIndex | None = None) -> None:
+        """The analysis of module ``module``, with the project's classes from ``index``."""
         self.module = module
         self.is_package = is_package
         self.index = index
@@ -414,9 +433,8 @@ class ModuleAnalysis:
         while current is not None:
             if name in current.globals:
                 return self.root
-            if current.kind != "class" or current is scope:
-                if name in current.names:
-                    return current
+            if (current.kind != "class" or current is scope) and name in current.names:
+                return current
             current = current.parent
         return self.root
 
@@ -430,18 +448,35 @@ class ModuleAnalysis:
         owner = self.owner(head, scope)
         if owner.cls is not None and head == owner.self_name:
             attribute = "self" + ("." + rest if rest else "")
-            family = self.class_families.get(owner.cls.name) if owner.cls.parent is self.root else None
+            family = (
+                self.class_families.get(owner.cls.name) if owner.cls.parent is self.root else None
+            )
             if family is not None:
                 # Classes of this module that inherit from each other share attributes.
                 return (id(self.root), f"{family}:{attribute}")
             return (id(owner.cls), attribute)
         return (id(owner), dotted)
 
+    def _self_key(self, cls: Scope, attribute: str) -> Key:
+        family = self.class_families.get(cls.name) if cls.parent is self.root else None
+        if family is not None:
+            return (id(self.root), f"{family}:self.{attribute}")
+        return (id(cls), f"self.{attribute}")
+
     def qualified(self, node: ast.AST) -> str | None:
         """The dotted name of ``node`` with import and context aliases resolved."""
         if isinstance(node, ast.Call):
             base = self.qualified(node.func)
-            return None if base is None else f"{base}()"
+            if base is None:
+                return None
+            if (
+                base.endswith("get_context")
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                return f"{base}({node.args[0].value})"  # the start method, for MPC206
+            return f"{base}()"
         if isinstance(node, ast.Attribute):
             key = self.key(node)
             if key is not None and key in self.aliases:
@@ -670,22 +705,44 @@ class ModuleAnalysis:
         if key is None:
             return
         if isinstance(value, ast.Dict) or (
-            isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict"
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Name)
+            and value.func.id == "dict"
         ):
             self.mappings[key] = value
         if isinstance(value, (ast.Call, ast.Attribute, ast.Name)) and not self._objs_of_value(
             value
         ):
-            qualified = self.qualified(value)
-            if qualified is not None and family_of(qualified.replace("()", "")) is not None:
+            unwrapped: ast.AST = value
+            if (
+                isinstance(value, ast.Call)
+                and _dotted(value.func) in ("staticmethod", "classmethod")
+                and value.args
+            ):
+                unwrapped = value.args[0]  # ``Process = staticmethod(ctx.Process)`` in a class
+            qualified = self.qualified(unwrapped)
+            if (
+                qualified is not None
+                and family_of(_PLAIN_CALLS.sub("", qualified).replace("()", "")) is not None
+            ):
                 # ``ctx = multiprocessing.get_context("spawn")``: later ``ctx.Pool`` resolves.
                 self.aliases[key] = qualified
+                if self.scope.kind == "class" and isinstance(target, ast.Name):
+                    # A class attribute is what ``self.NAME`` means in its methods.
+                    self.aliases[self._self_key(self.scope, target.id)] = qualified
             if isinstance(value, ast.Call) and qualified in ("os.fork()", "os.forkpty()"):
                 self.fork_pids.add(key)
             return
         if isinstance(value, (ast.Call, ast.Name, ast.Attribute)):
+            handed_over = (
+                isinstance(target, ast.Attribute)
+                and not key[1].partition(":")[2].startswith("self")
+                and not key[1].startswith("self")
+            )
             for obj in self._objs_of_value(value):
                 self._attach(obj, key, getattr(value, "lineno", 0))
+                if handed_over and not isinstance(value, ast.Call):
+                    obj.escapes = True  # ``mock.return_value = pool``: other code has it now
         else:
             for obj in self._objs_of_value(value):
                 obj.containers.add(key)
@@ -738,9 +795,13 @@ class ModuleAnalysis:
         source = iterable
         if isinstance(source, ast.Call) and _dotted(source.func) in ("enumerate", "reversed"):
             source = source.args[0] if source.args else source
-        if isinstance(source, ast.Call) and isinstance(source.func, ast.Attribute):
-            if source.func.attr in ("values", "copy") and not source.args:
-                source = source.func.value
+        if (
+            isinstance(source, ast.Call)
+            and isinstance(source.func, ast.Attribute)
+            and source.func.attr in ("values", "copy")
+            and not source.args
+        ):
+            source = source.func.value
         container = self.key(source)
         if isinstance(target, ast.Tuple) and target.elts:
             target = target.elts[-1]  # ``for i, p in enumerate(procs)``
@@ -913,16 +974,18 @@ class ModuleAnalysis:
     def _constructor(self, name: str, node: ast.Call) -> None:
         kind = None
         if self.index is not None:
-            plain = name.replace("()", "")
+            plain = _PLAIN_CALLS.sub("", name).replace("()", "")
             if plain.startswith("self."):
                 plain = plain.split(".", 1)[1]
             kind = self.index.kind_of(plain, self.module)
         if kind is None:
-            kind = classify(name, node, frozenset(self.families))
+            kind = classify(_PLAIN_CALLS.sub("()", name), node, frozenset(self.families))
         if kind is None or self.mocked:
             return
         obj = Obj(kind, node, self.scope)
         obj.function = getattr(self.functions[-1], "name", "") if self.functions else ""
+        method = _START_METHOD.search(name)
+        obj.start_method = method.group(1) if method is not None else kind.start_method
         for keyword in node.keywords:
             if keyword.arg == "target":
                 obj.tasks.append(keyword.value)
@@ -968,9 +1031,16 @@ class ModuleAnalysis:
             if any(o.kind.kind == "process" for o in targets) or (
                 container is not None and container[1].endswith("._pool")
             ):
-                self.kills.append(Kill(node, short))
+                self.kills.append(
+                    Kill(node, short, [o for o in targets if o.kind.kind == "process"])
+                )
         elif self.key(pid) in self.fork_pids:
             self.kills.append(Kill(node, short))
+
+
+_START_METHOD = re.compile(r"get_context\((\w+)\)")
+#: ``get_context(spawn)`` in a dotted name, back to ``get_context()``.
+_PLAIN_CALLS = re.compile(r"\((\w+)\)")
 
 
 def _is_mock(name: str) -> bool:
@@ -993,7 +1063,7 @@ THREAD_STARTERS = frozenset(
 
 _ENDING = frozenset({"close", "join", "terminate", "kill", "shutdown"})
 
-_DISPATCH = {
+_DISPATCH: dict[type[ast.AST], Callable[[ModuleAnalysis, Any], None]] = {
     ast.FunctionDef: ModuleAnalysis._function,
     ast.AsyncFunctionDef: ModuleAnalysis._function,
     ast.Lambda: ModuleAnalysis._function,

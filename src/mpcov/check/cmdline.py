@@ -21,6 +21,7 @@ from mpcov.check.settings import CommandLineSettings, Settings
 #: Files and globs (relative to the project root) that hold command lines.
 PLACES = (
     "tox.ini",
+    "tox.toml",
     "noxfile.py",
     "Makefile",
     "justfile",
@@ -35,6 +36,13 @@ PLACES = (
     "*.sh",
     "scripts/*.sh",
     "ci/*.sh",
+    "scripts/*",
+    "continuous_integration/*.sh",
+)
+#: ``COVERAGE_PROCESS_START=...`` set for the tests: every Python child that finds a
+#: ``process_startup()`` .pth file (coverage.py 7.13+ installs one) measures itself.
+_PROCESS_START = re.compile(
+    r"(?<![A-Za-z0-9_])COVERAGE_PROCESS_START[\"']?\s*[=:]\s*[\"']?[^\s\"'#]"
 )
 
 _TOKEN_SPLIT = re.compile(r"[\s\"',()\[\]]+")
@@ -90,7 +98,7 @@ def scan(root: Path) -> CommandLineSettings:
     result = CommandLineSettings()
     for pattern in PLACES:
         for path in sorted(root.glob(pattern)):
-            if not path.is_file():
+            if not path.is_file() or (path.suffix in (".py", ".pyc") and pattern == "scripts/*"):
                 continue
             try:
                 lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
@@ -101,9 +109,7 @@ def scan(root: Path) -> CommandLineSettings:
     return result
 
 
-def _scan_lines(
-    name: str, lines: list[str], result: CommandLineSettings, first: int = 1
-) -> None:
+def _scan_lines(name: str, lines: list[str], result: CommandLineSettings, first: int = 1) -> None:
     recent = -_CONTEXT - 1
     commands: dict[int, list[tuple[str, str]]] = {}
     for number, line in enumerate(lines, start=first):
@@ -112,6 +118,9 @@ def _scan_lines(
             recent = number
         if "COVERAGE_RCFILE" in line:
             recent = number
+        if "COVERAGE_PROCESS_START" in line and _PROCESS_START.search(line):
+            result.process_start = True
+            result.places.append(f"{name}:{number}: COVERAGE_PROCESS_START")
         if number - recent > _CONTEXT:
             continue
         for option, value in _options(tokens):
@@ -128,8 +137,8 @@ def _scan_lines(
                 result.parallel = True
             else:
                 result.rcfiles.append(value)
-    for line, options in sorted(commands.items()):
-        result.commands.append((name, line, options))
+    for start, options in sorted(commands.items()):
+        result.commands.append((name, start, options))
 
 
 def check(found: CommandLineSettings, settings: Settings, starts_workers: bool) -> list[Hit]:

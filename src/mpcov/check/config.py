@@ -37,6 +37,7 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
     "benchmarks",
     "benchmark",
     "asv_bench",
+    "ci",
     "docs",
     "doc",
     "Doc",

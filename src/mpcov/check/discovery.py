@@ -142,6 +142,7 @@ class Excluder:
     """Matches paths against ``exclude`` patterns relative to the config's root."""
 
     def __init__(self, config: CheckConfig) -> None:
+        """The excludes of ``config``, split into name and path patterns."""
         self.root = config.root
         self.names: list[str] = []
         self.paths: list[tuple[str, re.Pattern[str]]] = []
@@ -281,7 +282,7 @@ def _walk_folder(
             found.skipped.append(Skipped(str(path), reason))
             continue
         try:
-            mode = os.stat(path).st_mode
+            mode = path.stat().st_mode
         except OSError as exc:
             found.skipped.append(Skipped(str(path), f"cannot read: {exc.strerror}", error=True))
             continue

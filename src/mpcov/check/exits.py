@@ -127,10 +127,13 @@ def _drops_coverage_env(call: ast.Call, a: ModuleAnalysis) -> ast.AST | None:
             ):
                 return None
             return value
-        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
-            if value.func.id == "dict":
-                sources = [*value.args, *(k.value for k in value.keywords if k.arg is None)]
-                return None if any(_mentions_environ(s) for s in sources) else value
+        if (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Name)
+            and value.func.id == "dict"
+        ):
+            sources = [*value.args, *(k.value for k in value.keywords if k.arg is None)]
+            return None if any(_mentions_environ(s) for s in sources) else value
     return None
 
 
@@ -160,10 +163,10 @@ def check(
                     "here the new program, measured through the environment that the execv "
                     "patch extends, erases what ran before the exec",
                 )
-            if python and not {"subprocess", "execv"} & patch:
+            if python and not {"subprocess", "execv"} & patch and not settings.process_start:
                 out.add("MPC203", call)
         elif name in SPAWN_CHILD and _python_child(call, a, project):
-            if "subprocess" not in patch:
+            if not settings.measures_new_pythons:
                 out.add("MPC203", call)
             elif _drops_coverage_env(call, a) is not None:
                 out.add("MPC212", call)
@@ -185,8 +188,10 @@ def check(
 
 
 def _ends_or_returns(function: ast.AST, a: ModuleAnalysis) -> bool:
-    """Whether a forking function ends a process with os._exit()/exec (MPC201/MPC202 then
-    apply), or returns a value in both branches, so the child goes on in the caller.
+    """Whether a forking function ends its children itself, or hands them to its caller.
+
+    It ends them with os._exit() or exec (MPC201/MPC202 apply then), or it returns a
+    value in both branches, so the child goes on in the caller.
     """
     returns = 0
     stack = list(ast.iter_child_nodes(function))

@@ -17,6 +17,7 @@ class Place:
     column: int
 
     def __str__(self) -> str:
+        """``path:line:column``."""
         return f"{self.path}:{self.line}:{self.column}"
 
 
@@ -61,6 +62,7 @@ class Collector:
     """Collects the hits of the selected rules in one file."""
 
     def __init__(self, path: str, rules: frozenset[str]) -> None:
+        """A collector for the file ``path``, keeping hits of ``rules`` only."""
         self.path = path
         self.rules = rules
         self.hits: list[Hit] = []

@@ -30,6 +30,8 @@ class Kind:
     measures_itself: bool = False
     #: Where a project class or factory is defined (``module.name``), for messages.
     defined_in: str = ""
+    #: The start method its processes use, when a literal says (``"spawn"``).
+    start_method: str = ""
 
 
 #: Module prefixes whose ``Pool``/``Process`` run in threads or greenlets, or are
@@ -146,6 +148,8 @@ def classify(name: str, call: ast.Call, imported: frozenset[str]) -> Kind | None
     if family == "loky":
         if last in ("ProcessPoolExecutor", "get_reusable_executor"):
             return Kind("executor", "loky", with_terminates=False)
+        if last == "Process":  # a loky context's process: a fresh interpreter, like its workers
+            return Kind("process", "loky")
         return None
     if last == "ProcessPoolExecutor":
         return Kind("executor", family or STDLIB, with_terminates=False)

@@ -32,15 +32,20 @@ def check(a: ModuleAnalysis, out: Collector, settings: Settings, objs: list[Obj]
             continue
         family = obj.kind.family
         if family in _REACHED_BY_CONCURRENCY:
-            if not multiprocessing and "subprocess" not in patch:
+            if not multiprocessing and not settings.measures_new_pythons:
                 out.add("MPC210", obj.call, group=STDLIB)
-            elif "subprocess" in patch and "_exit" not in patch and not multiprocessing:
+            elif (
+                settings.measures_new_pythons
+                and "_exit" not in patch
+                and not multiprocessing
+                and obj.start_method != "spawn"
+            ):
                 out.add("MPC206", obj.call)
         elif family in _NEED_EXIT:
             if not {"subprocess", "_exit"} <= patch:
                 detail = f"{_NAMES[family]} workers need both patches"
                 out.add("MPC209", obj.call, detail, group=family, fix=FAMILY_FIX[family])
-        elif "subprocess" not in patch:
+        elif not settings.measures_new_pythons:
             detail = f"{_NAMES[family]} workers are fresh interpreters"
             out.add("MPC209", obj.call, detail, group=family, fix=FAMILY_FIX[family])
     if not ({"subprocess", "_exit"} <= patch and not multiprocessing):

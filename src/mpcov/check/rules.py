@@ -56,8 +56,10 @@ _RULE_LIST = (
         ),
         fix="remove the comment, or correct the rule ids it names",
         sources=(
-            "ruff 0.8 docs, rule RUF100 (unused-noqa): a suppression that suppresses "
-            "nothing is itself reported, so stale ones do not pile up",
+            (
+                "ruff 0.8 docs, rule RUF100 (unused-noqa): a suppression that suppresses "
+                "nothing is itself reported, so stale ones do not pile up"
+            ),
         ),
     ),
     Rule(
@@ -109,8 +111,10 @@ _RULE_LIST = (
         examples=("process_terminate_busy",),
         fixed_by=("process_terminate_busy_sigterm", "process_start_join"),
         sources=(
-            "CPython Lib/multiprocessing/popen_fork.py (3.9-3.13): terminate() is "
-            "os.kill(self.pid, signal.SIGTERM), so both forms send the same signal",
+            (
+                "CPython Lib/multiprocessing/popen_fork.py (3.9-3.13): terminate() is "
+                "os.kill(self.pid, signal.SIGTERM), so both forms send the same signal"
+            ),
         ),
     ),
     Rule(
@@ -287,7 +291,10 @@ _RULE_LIST = (
             'set `concurrency = ["multiprocessing", "thread"]`, or `core = "sysmon"` '
             "(Python 3.12+, coverage.py 7.9+)"
         ),
-        examples=("process_threads_multiprocessing", "celery_test_worker_concurrency_multiprocessing"),
+        examples=(
+            "process_threads_multiprocessing",
+            "celery_test_worker_concurrency_multiprocessing",
+        ),
         fixed_by=(
             "process_threads_multiprocessing_thread",
             "process_threads_sysmon",
@@ -339,9 +346,11 @@ _RULE_LIST = (
             "executor_with_block",
         ),
         sources=(
-            "CPython Lib/concurrent/futures/process.py (3.9-3.13): ProcessPoolExecutor "
-            "starts its workers with multiprocessing's Process class (ctx.Process), the "
-            "class coverage.py's multiprocessing support patches (coverage/multiproc.py)",
+            (
+                "CPython Lib/concurrent/futures/process.py (3.9-3.13): ProcessPoolExecutor "
+                "starts its workers with multiprocessing's Process class (ctx.Process), the "
+                "class coverage.py's multiprocessing support patches (coverage/multiproc.py)"
+            ),
         ),
         scope="project",
     ),
@@ -357,11 +366,15 @@ _RULE_LIST = (
         examples=("prefork_server_sigterm_only",),
         fixed_by=("prefork_server_parallel",),
         sources=(
-            "coverage.py doc/cmd.rst (7.17.3), 'Data file': with parallel mode 'the data "
-            "file name will have the machine name, process id and a random number "
-            "appended', needed when 'measuring coverage in a multi-process program'",
-            "coverage.py coverage/data.py (7.17.3): without a suffix every process uses "
-            "the one file name, and CoverageData erases an existing file when it first writes",
+            (
+                "coverage.py doc/cmd.rst (7.17.3), 'Data file': with parallel mode 'the data "
+                "file name will have the machine name, process id and a random number "
+                "appended', needed when 'measuring coverage in a multi-process program'"
+            ),
+            (
+                "coverage.py coverage/data.py (7.17.3): without a suffix every process uses "
+                "the one file name, and CoverageData erases an existing file when it first writes"
+            ),
         ),
     ),
     Rule(
@@ -375,9 +388,11 @@ _RULE_LIST = (
         examples=("subprocess_env_allowlist",),
         fixed_by=("subprocess_env_from_environ",),
         sources=(
-            "coverage.py coverage/patch.py (7.13+): the subprocess patch exports "
-            "COVERAGE_PROCESS_CONFIG, which the a1_coverage.pth start-up file reads in "
-            "the child; a child without it starts no coverage",
+            (
+                "coverage.py coverage/patch.py (7.13+): the subprocess patch exports "
+                "COVERAGE_PROCESS_CONFIG, which the a1_coverage.pth start-up file reads in "
+                "the child; a child without it starts no coverage"
+            ),
         ),
     ),
     Rule(

@@ -155,6 +155,7 @@ class Checker:
         measured: Measured | None = None,
         command_lines: CommandLineSettings | None = None,
     ) -> None:
+        """A run with these settings, rules, configuration and command lines."""
         self.settings = settings
         self.command_lines = command_lines
         #: Whether any file starts standard-library multiprocessing workers.

@@ -40,7 +40,8 @@ class Settings:
     #: ``[run] source`` and ``source_pkgs``: with either, only that code is measured.
     source: tuple[str, ...] = ()
     source_pkgs: tuple[str, ...] = ()
-    #: ``[run] include`` (ignored by coverage.py when a source is given) and ``omit``.
+    #: ``[run] include`` (ignored by coverage.py when a source is given) and ``omit``, with
+    #: ``[report]``'s: code left out of every report loses nothing that anyone sees.
     include: tuple[str, ...] = ()
     omit: tuple[str, ...] = ()
     #: ``[report] exclude_lines`` and ``exclude_also``: regexes of lines coverage ignores.
@@ -49,6 +50,14 @@ class Settings:
     warnings: tuple[str, ...] = field(default=(), compare=False)
     #: Settings found on command lines (tox.ini, noxfile.py, CI files), as ``path:line: text``.
     command_lines: tuple[str, ...] = field(default=(), compare=False)
+    #: ``COVERAGE_PROCESS_START`` is set on a command line: every new Python interpreter
+    #: starts coverage itself (through coverage.py's .pth file), as with the subprocess patch.
+    process_start: bool = False
+
+    @property
+    def measures_new_pythons(self) -> bool:
+        """Whether a new Python interpreter started by the code measures itself."""
+        return "subprocess" in self.patch or self.process_start
 
     @property
     def effective_parallel(self) -> bool:
@@ -93,6 +102,7 @@ class Settings:
             concurrency=concurrency,
             parallel=self.parallel or found.parallel,
             command_lines=tuple(found.places),
+            process_start=self.process_start or found.process_start,
         )
 
 
@@ -104,6 +114,8 @@ class CommandLineSettings:
     parallel: bool = False
     #: ``path:line: option`` for every option found.
     places: list[str] = field(default_factory=list)
+    #: ``COVERAGE_PROCESS_START`` is set for the tests: Python children measure themselves.
+    process_start: bool = False
     #: Configuration files named on a command line (``--rcfile``, ``--cov-config``).
     rcfiles: list[str] = field(default_factory=list)
     #: The files that were read for command lines.
@@ -160,8 +172,9 @@ def read_settings(config_file: str | Path | None = None) -> Settings:
         coverage_version=coverage.__version__,
         source=_str_tuple(_option(cov, "run:source")),
         source_pkgs=_str_tuple(_option(cov, "run:source_pkgs")),
-        include=_str_tuple(_option(cov, "run:include")),
-        omit=_str_tuple(_option(cov, "run:omit")),
+        include=_str_tuple(_option(cov, "run:include"))
+        or _str_tuple(_option(cov, "report:include")),
+        omit=(*_str_tuple(_option(cov, "run:omit")), *_str_tuple(_option(cov, "report:omit"))),
         exclude=(
             *_str_tuple(_option(cov, "report:exclude_lines")),
             *_str_tuple(_option(cov, "report:exclude_also")),
@@ -179,6 +192,7 @@ class Measured:
     """
 
     def __init__(self, settings: Settings, base: Path) -> None:
+        """The filter of ``settings``, with relative entries taken from ``base``."""
         from coverage import files  # coverage's own matchers; imported late, they are internal
 
         self.active = bool(settings.source or settings.source_pkgs or settings.include)
