@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -122,6 +123,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         ),
     )
     d.add_argument(
+        "--keep-log",
+        metavar="PATH",
+        help="copy the raw event log (one JSON object per line) to PATH",
+    )
+    d.add_argument(
         "--limit",
         type=_count,
         default=40,
@@ -148,6 +154,8 @@ def run(args: argparse.Namespace) -> int:
             except CommandNotStarted as exc:
                 return error(f"doctor: {exc}")
             analysis = analyze(observation.log, os.getpid(), root)
+            if args.keep_log:
+                shutil.copyfile(observation.log, args.keep_log)
     except KeyboardInterrupt:
         print("\nmpcov: interrupted; the command's processes were stopped", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -352,7 +352,8 @@ class _Builder:
         elif kind in ("save_start", "save_end"):
             instance = owner.instances.get(int(event["id"]))
             if instance is None:
-                instance = Instance(id=int(event["id"]), how="unknown", settings={}, version=None)
+                # Saved without being started: an object made to combine (pytest-cov's).
+                instance = Instance(id=int(event["id"]), how="combine", settings={}, version=None)
                 owner.instances[instance.id] = instance
             (instance.saves_started if kind == "save_start" else instance.saves_ended).append(event)
 
@@ -587,7 +588,7 @@ def _fate(
     combines = [c for c in builder.combines if c.get("file") in (base, name)]
     started = float(process.start_event.get("t", 0.0))
     state, detail = _data_state(name)
-    if combines:
+    if combines and suffixed:
         last = max(float(c["t"]) for c in combines)
         if last < saved_at and started < last:
             return DataFile(name, "late", "saved after the data was combined")
@@ -849,7 +850,7 @@ _RUN_OPTIONS = ("--branch", "--concurrency", "--source", "--include", "--omit", 
 def _coverage_refused(process: Process) -> Cause | None:
     """A ``coverage run`` that never started measuring: coverage.py refused its settings."""
     argv = process.argv
-    if process.measured or not process.fresh or "run" not in argv:
+    if process.measured or not process.fresh or "run" not in argv or not process.first("exit"):
         return None
     at = argv.index("run")
     if at == 0 or not (

@@ -205,7 +205,8 @@ def _start_text(process: Process, root: Path) -> str:
 def _coverage_text(process: Process) -> str:
     if not process.instances:
         return "not measured"
-    instance = list(process.instances.values())[-1]
+    started = [i for i in process.instances.values() if i.how != "combine"]
+    instance = (started or list(process.instances.values()))[-1]
     settings = instance.settings
     keys = [k for k in ("concurrency", "patch", "parallel", "sigterm", "core") if settings.get(k)]
     shown = ", ".join(f"{k}={settings[k]}" for k in keys)
