@@ -28,7 +28,7 @@ DOCS = ROOT / "docs"
 EXAMPLES = ROOT / "examples"
 
 sys.path.insert(0, str(DOCS / "_ext"))
-from mpcov_docs.data import Recording, cells, load_recordings, version_tuple  # noqa: E402
+from mpcov_docs.data import Recording, cells, load_recordings
 
 _FENCE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w-]+)\}(?P<args>[^\n]*)$", re.MULTILINE)
 _PLAIN_FENCE = re.compile(r"^(`{3,})(?P<lang>[\w-]*)\s*$", re.MULTILINE)
@@ -47,8 +47,11 @@ def _directives(page: Path, name: str) -> list[str]:
 
 
 def _included_examples(page: Path) -> set[str]:
-    """Examples whose code a page shows: ``literalinclude``, ``mpcov-listing`` or
-    ``mpcov-example`` (which holds the whole file, collapsed)."""
+    """Examples whose code a page shows.
+
+    By ``literalinclude``, ``mpcov-listing`` or ``mpcov-example`` (which holds the whole
+    file, collapsed).
+    """
     names = set()
     for arg in _directives(page, "literalinclude"):
         target = (DOCS / arg.lstrip("/")) if arg.startswith("/") else (page.parent / arg)
@@ -305,7 +308,9 @@ def contradictions(
                     if info.stale or info.seen in ("skipped", "no runs"):
                         continue
                     by_recording.setdefault(info.recording.path, []).append(info.seen)
-                    where = f"{claim.page}: {claim.heading!r}: {name} {label} on {info.recording.short}"
+                    where = (
+                        f"{claim.page}: {claim.heading!r}: {name} {label} on {info.recording.short}"
+                    )
                     if claim.label in _POSITIVE and info.seen != "measured":
                         found.append(f"{where} was {info.seen}")
                     if claim.label in _ALL_LOST and info.seen != "lost":
@@ -352,7 +357,9 @@ def text_blocks(text: str) -> Iterator[str]:
                 block = []
             fence = opening[1]
             continue
-        if re.match(r"^:{3,}", stripped) or stripped.startswith(("(", "---")) and stripped.endswith((")=", "---")):
+        if re.match(r"^:{3,}", stripped) or (
+            stripped.startswith(("(", "---")) and stripped.endswith((")=", "---"))
+        ):
             continue
         if not stripped or _HEADING.match(line) or re.match(r"^(?:- |\d+\. )", line):
             if block:
@@ -465,8 +472,10 @@ _PLANTED_PAGE = """# A page
 
 
 def test_docs_guard_catches_a_planted_contradiction(tmp_path: Path) -> None:
-    """A "Good" label over an example recorded as lost is reported; so is a "Bad" one over
-    a fully measured example; a label qualified to versions never recorded is not."""
+    """A "Good" label over an example recorded as lost is reported, and "Bad" over one measured.
+
+    A label qualified to versions that were never recorded is not checked.
+    """
     claims = label_claims("planted.md", _PLANTED_PAGE)
     assert ["Good", "Bad", "Good"] == [c.label for c in claims]
     assert (("coverage", ">=99.0"),) == claims[2].conditions

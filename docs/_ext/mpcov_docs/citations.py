@@ -40,7 +40,9 @@ def unmeasured_role(
     content: list[str] | None = None,
 ) -> tuple[list[nodes.Node], list[nodes.system_message]]:
     """``(read from TEXT, not measured here)``, styled so a reader sees it is not a measurement."""
-    return _cite(rawtext, text, lineno, inliner, "read from ", "mpcov-unmeasured", ", not measured here")
+    return _cite(
+        rawtext, text, lineno, inliner, "read from ", "mpcov-unmeasured", ", not measured here"
+    )
 
 
 def _cite(

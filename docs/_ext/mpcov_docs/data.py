@@ -110,7 +110,7 @@ class Recording:
         libraries = self.libraries()
         if not recorded and not libraries:
             return None
-        merged = {canonicalize_name(k): str(v) for k, v in (recorded or {}).items()}
+        merged: dict[str, str] = {canonicalize_name(k): str(v) for k, v in (recorded or {}).items()}
         merged.update({canonicalize_name(k): v for k, v in libraries.items()})
         return merged
 
@@ -272,7 +272,9 @@ class Cellinfo:
     def never_raced(self) -> bool:
         """A racy declaration with enough runs that all came out the same (the engine's rule)."""
         runs = int(self.row["runs"])
-        minimum = int(self.row.get("racy_min_runs") or self.recording.doc.get("racy_min_runs") or 20)
+        minimum = int(
+            self.row.get("racy_min_runs") or self.recording.doc.get("racy_min_runs") or 20
+        )
         return self.declared == "racy" and runs >= minimum and self.seen in ("measured", "lost")
 
     @property

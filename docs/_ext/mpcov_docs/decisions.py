@@ -7,7 +7,7 @@ recordings (or, until an example is recorded, from its header, marked as declare
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -110,9 +110,13 @@ class DecisionsDirective(MpcovDirective):
                 example = self.example(name)
                 head: list[nodes.Node] = []
                 if index == 0:
-                    head.append(paragraph(nodes.strong("", "", *inline(pattern)), classes=["mpcov-pattern"]))
+                    head.append(
+                        paragraph(nodes.strong("", "", *inline(pattern)), classes=["mpcov-pattern"])
+                    )
                 head.append(paragraph(example_link(name)))
-                head.append(paragraph(*settings_summary(example), classes=["mpcov-settings-summary"]))
+                head.append(
+                    paragraph(*settings_summary(example), classes=["mpcov-settings-summary"])
+                )
                 row = [cell(head, "mpcov-decision-pattern")]
                 if not example.start_methods:
                     infos = cells(example, recordings, "none")
@@ -131,7 +135,9 @@ class DecisionsDirective(MpcovDirective):
                             continue
                         infos = cells(example, recordings, method)
                         unrecorded += not infos
-                        row.append(cell(self.outcome(example, method, infos), "mpcov-decision-outcome"))
+                        row.append(
+                            cell(self.outcome(example, method, infos), "mpcov-decision-outcome")
+                        )
                 body.append(row)
         out: list[nodes.Node] = [table([header], body, classes=["mpcov-decisions"])]
         out.append(
@@ -145,7 +151,9 @@ class DecisionsDirective(MpcovDirective):
             )
         )
         if unrecorded:
-            out.append(note(f"{unrecorded} of these rows are not recorded yet: they show the declaration."))
+            out.append(
+                note(f"{unrecorded} of these rows are not recorded yet: they show the declaration.")
+            )
         return out
 
     def outcome(self, example: Example, label: str, infos: list[Any]) -> list[nodes.Node]:
@@ -155,10 +163,12 @@ class DecisionsDirective(MpcovDirective):
             if label == "none":
                 nodes_.insert(0, nodes.emphasis(text="any: "))
             return nodes_
-        text = f"declared {base_declaration(example, label)}, not recorded yet"
+        text = f"declared {base_declaration(example, label, short=True)}, not recorded yet"
         if label == "none":
             text = "any: " + text
-        return [nodes.inline(text=text, classes=["mpcov-chip", "mpcov-rate-none", "mpcov-declared"])]
+        return [
+            nodes.inline(text=text, classes=["mpcov-chip", "mpcov-rate-none", "mpcov-declared"])
+        ]
 
 
 # ------------------------------------------------------------------ example links
@@ -179,7 +189,7 @@ def _priority(docname: str) -> tuple[int, str]:
 
 def register_example_target(env: BuildEnvironment, name: str) -> str | None:
     """Offer this page as where ``name`` is shown; the target id, or ``None`` if already on it."""
-    on_page = env.temp_data.setdefault("mpcov_targets", set())
+    on_page = cast("set[str]", env.temp_data.setdefault("mpcov_targets", set()))
     if name in on_page:
         return None
     on_page.add(name)

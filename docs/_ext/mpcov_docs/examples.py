@@ -47,7 +47,7 @@ def describe_override(example: Example, override: Override) -> str:
         conditions.append(f"{name} {spec}")
     if override.platforms is not None:
         conditions.append(f"on {', '.join(override.platforms)}")
-    changes = []
+    changes: list[str] = []
     labels = example.labels
     if override.expect:
         values = set(override.expect.values())
@@ -158,7 +158,9 @@ class ListingDirective(MpcovDirective):
         location = self.state_machine.get_source_and_line(self.lineno)
         wanted: list[dict[str, str]] = []
         if sliced:
-            wanted.append({k: self.options[k] for k in ("start-at", "end-before") if k in self.options})
+            wanted.append(
+                {k: self.options[k] for k in ("start-at", "end-before") if k in self.options}
+            )
         wanted.extend({"pyobject": obj} for obj in shown)
         parts = []
         for options in wanted:

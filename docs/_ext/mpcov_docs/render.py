@@ -10,11 +10,11 @@ from typing import Any
 from docutils import nodes
 
 
-class details(nodes.General, nodes.Element):  # noqa: N801 - docutils names nodes in lower case
+class details(nodes.General, nodes.Element):
     """A ``<details>`` element in HTML: a summary line, the rest one click away."""
 
 
-class summary(nodes.General, nodes.TextElement):  # noqa: N801
+class summary(nodes.General, nodes.TextElement):
     """The always-visible line of a :class:`details` node."""
 
 
@@ -48,7 +48,9 @@ def depart_plain(translator: Any, node: nodes.Element) -> None:
     """Nothing to close for other builders."""
 
 
-def make_details(title: str | list[nodes.Node], *content: nodes.Node, classes: Sequence[str] = ()) -> details:
+def make_details(
+    title: str | list[nodes.Node], *content: nodes.Node, classes: Sequence[str] = ()
+) -> details:
     """A details node whose summary is ``title`` and whose body is ``content``."""
     box = details(classes=["mpcov-details", *classes])
     head = summary()

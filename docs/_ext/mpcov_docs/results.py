@@ -107,9 +107,13 @@ def summary_nodes(infos: Sequence[Cellinfo], *, short: bool = False) -> list[nod
     problems = [i for i in infos if i.agrees is False]
     stale = [i for i in infos if i.stale]
     if problems:
-        out.append(nodes.inline(text=f" {len(problems)} NOT as declared", classes=["mpcov-mismatch"]))
+        out.append(
+            nodes.inline(text=f" {len(problems)} NOT as declared", classes=["mpcov-mismatch"])
+        )
     if stale:
-        out.append(nodes.inline(text=f" ({len(stale)} for an older header)", classes=["mpcov-stale"]))
+        out.append(
+            nodes.inline(text=f" ({len(stale)} for an older header)", classes=["mpcov-stale"])
+        )
     return out
 
 
@@ -163,7 +167,7 @@ class OutcomesDirective(MpcovDirective):
         section += paragraph(
             "Each chip: what the runs showed (runs with every child line measured / runs, "
             "over the recordings in the chip), and the versions where that held. "
-            "\"each recording\" opens the numbers per recording, with the "
+            '"each recording" opens the numbers per recording, with the '
             "evidence (for a deterministic row the one-sided 95% upper bound on the contrary "
             "rate, for a racy row the 95% Wilson interval) and whether they agree with what the "
             "header declares for that recording's versions.",
