@@ -5,14 +5,19 @@
 Serves the built site on 127.0.0.1 (a free port), drives ``/usr/bin/chromium``
 through Playwright with a fresh profile, and checks what a reader would see:
 
-1. the start page has its title, the navigation and the results matrix;
+1. the start page has its title, the navigation, a decision table and cards that
+   lead each framework to its own page, and nothing on it scrolls sideways;
 2. Sphinx's JavaScript search for "terminate" lists the explanation page;
 3. a code block's copy button puts exactly that block's text on the clipboard;
-4. no request leaves 127.0.0.1 (such requests are blocked and reported);
-5. no JavaScript errors on the pages visited.
+4. the decision table, the frameworks page and the custom-environment page render
+   their tables; a row's "each recording" and an example's whole file open on a
+   click; no summary table is wider than its page;
+5. no request leaves 127.0.0.1 (such requests are blocked and reported);
+6. no JavaScript errors on the pages visited.
 
-Screenshots of the start page and the results page are saved in DIR. Exit status
-0 when every check passes, 1 otherwise (each failure is printed).
+Screenshots of the start page, a how-to page (frameworks), the decision table and the
+results page are saved in DIR. Exit status 0 when every check passes, 1 otherwise
+(each failure is printed).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 CHROMIUM = "/usr/bin/chromium"
@@ -123,10 +129,21 @@ def run(site: Path, shots: Path, executable: str) -> int:
             checks.check("coverage.py" in heading, f"start page heading ({heading!r})")
             nav = page.locator(".sidebar-tree a.reference")
             checks.check(nav.count() >= 5 and nav.first.is_visible(), "navigation is visible")
-            matrix = page.locator("table.mpcov-matrix").first
-            checks.check(matrix.count() == 1 and matrix.is_visible(), "results matrix is visible")
-            cells = page.locator("table.mpcov-matrix td.mpcov-matrix-cell")
-            checks.check(cells.count() > 0, f"results matrix has cells ({cells.count()})")
+            table = page.locator("table.mpcov-decisions").first
+            checks.check(table.is_visible(), "start page decision table is visible")
+            outcomes = page.locator("table.mpcov-decisions td.mpcov-decision-outcome")
+            checks.check(outcomes.count() >= 3, f"decision table has cells ({outcomes.count()})")
+            checks.check(not _scrolls_sideways(page), "start page does not scroll sideways")
+            cards = {
+                "Django": "how-to/frameworks.html",
+                "Prefork servers": "how-to/frameworks.html#prefork-servers",
+                "Celery in tests": "how-to/frameworks.html#celery-test-worker",
+                "prefork pool (billiard)": "how-to/celery-billiard.html",
+            }
+            for title, target in cards.items():
+                card = page.locator("div.sd-card", has_text=title).first
+                href = card.locator("a.sd-stretched-link").first.get_attribute("href") or ""
+                checks.check(href.endswith(target), f"card {title!r} leads to {target} ({href!r})")
             page.screenshot(path=str(shots / "start-page.png"), full_page=True)
 
             # 3. The copy button copies the block it belongs to.
@@ -144,7 +161,29 @@ def run(site: Path, shots: Path, executable: str) -> int:
             page.goto(f"{base}/results/index.html", wait_until="networkidle")
             tables = page.locator("table.mpcov-results-table")
             checks.check(tables.count() >= 1, f"results page has tables ({tables.count()})")
+            matrix = page.locator("table.mpcov-matrix td.mpcov-matrix-cell")
+            checks.check(matrix.count() > 0, f"results matrix has cells ({matrix.count()})")
             page.screenshot(path=str(shots / "results-page.png"), full_page=True)
+
+            # 4. The decision table and the new how-to pages.
+            page.goto(f"{base}/reference/decisions.html", wait_until="networkidle")
+            rows = page.locator("table.mpcov-decisions tbody tr")
+            checks.check(rows.count() >= 60, f"decision table has a row per example ({rows.count()})")
+            checks.check(not _scrolls_sideways(page), "decision table fits its page")
+            link = page.locator("a.mpcov-example-link").first.get_attribute("href") or ""
+            checks.check("#example-" in link, f"decision table links to example pages ({link!r})")
+            page.screenshot(path=str(shots / "decision-table.png"), full_page=True)
+            for name in ("how-to/frameworks", "how-to/subprocess-env", "how-to/pool"):
+                page.goto(f"{base}/{name}.html", wait_until="networkidle")
+                summary = page.locator("table.mpcov-outcomes-table").first
+                checks.check(summary.is_visible(), f"{name}: outcomes table is visible")
+                checks.check(not _scrolls_sideways(page), f"{name}: nothing scrolls sideways")
+                whole = page.locator("details.mpcov-whole-file").first
+                whole.locator("summary").click()
+                opened = whole.locator("pre").first.is_visible()
+                checks.check(opened, f"{name}: the whole example file opens on a click")
+                if name == "how-to/frameworks":
+                    page.screenshot(path=str(shots / "how-to-frameworks.png"), full_page=True)
 
             # 2. Sphinx's search finds the explanation of terminate().
             page.goto(f"{base}/search.html?q=terminate", wait_until="networkidle")
@@ -168,11 +207,28 @@ def run(site: Path, shots: Path, executable: str) -> int:
     # 4. and 5.
     checks.check(not outside, f"no request left 127.0.0.1 ({len(outside)} blocked: {outside[:5]})")
     checks.check(not js_errors, f"no JavaScript errors ({js_errors[:3]})")
-    print(f"screenshots: {shots / 'start-page.png'}, {shots / 'results-page.png'}")
+    names = ("start-page", "how-to-frameworks", "decision-table", "results-page")
+    print("screenshots: " + ", ".join(str(shots / f"{n}.png") for n in names))
     if checks.failures:
         print(f"{len(checks.failures)} browser check(s) failed", file=sys.stderr)
         return 1
     return 0
+
+
+def _scrolls_sideways(page: Any) -> bool:
+    """Whether the page, or one of its summary tables, is wider than the window."""
+    return bool(
+        page.evaluate(
+            """() => {
+                const wide = (el) => el.scrollWidth > el.clientWidth + 1;
+                const tables = document.querySelectorAll(
+                    "table.mpcov-decisions, table.mpcov-outcomes-table");
+                return wide(document.documentElement)
+                    || [...tables].some((t) => t.getBoundingClientRect().right
+                        > document.documentElement.clientWidth + 1);
+            }"""
+        )
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
