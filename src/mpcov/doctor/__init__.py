@@ -131,7 +131,10 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--limit",
         type=_count,
         default=40,
-        help="processes listed in the text report besides those that lost data (default: 40)",
+        help=(
+            "how many processes that lost data, and how many others, the text report lists "
+            "(default: 40 each)"
+        ),
     )
 
 

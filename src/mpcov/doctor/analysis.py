@@ -831,8 +831,9 @@ def _judge(builder: _Builder, process: Process) -> None:
     elif end["how"] == "exit":
         process.cause = Cause(
             "not-saved",
-            "was measured but coverage.py never saved its data (another Coverage object in "
-            "the process, or auto-save turned off)",
+            "was measured and ended normally, but coverage.py never saved its data (the "
+            "program failed before its coverage tool saved, another Coverage object turned "
+            "auto-save off, or it was off)",
             scope_key="not-saved",
         )
     else:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import shlex
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,11 @@ class Group:
     cause: Cause
     processes: list[Process]
     scope: int
+    #: ``(site, count)`` when processes from several call sites share the cause.
+    sites: list[tuple[str, int]] = field(default_factory=list)
+
+
+_SITE_IN_TEXT = re.compile(r" (?:started |killed by \S+ )?at (?:\S+:\d+|\?)")
 
 
 def _rule(code: str) -> Any:
@@ -72,28 +78,44 @@ def _rule(code: str) -> Any:
 
 
 def groups(analysis: Analysis) -> list[Group]:
-    """Group the losing processes by cause and scope, largest first."""
-    by_key: dict[tuple[str, str, str], list[Process]] = {}
+    """Group the losing processes by cause, largest first.
+
+    Pool causes stay one group per pool (its workers are the scope); every other
+    cause is one group per kind, listing the call sites it came from.
+    """
+    by_key: dict[tuple[str, str], list[Process]] = {}
     for process in analysis.processes:
-        if process.cause is None:
-            continue
         cause = process.cause
-        by_key.setdefault((cause.code, cause.scope_key, cause.what), []).append(process)
+        if cause is None:
+            continue
+        if cause.scope_key.startswith("pool:"):
+            key = (cause.code, cause.scope_key)
+        else:
+            key = (cause.code, _SITE_IN_TEXT.sub("", cause.what))
+        by_key.setdefault(key, []).append(process)
     out = []
-    for (_code, scope_key, _what), members in by_key.items():
+    for (_code, general), members in by_key.items():
         first = members[0].cause
         assert first is not None
         cause = first
         scope = len(members)
-        if scope_key.startswith("pool:"):
+        sites: dict[str, int] = {}
+        for member in members:
+            if member.cause is not None:
+                where = member.cause.site or _site_text(member.site) or "?"
+                sites[where] = sites.get(where, 0) + 1
+        if cause.scope_key.startswith("pool:"):
             pool = members[0].pool
             scope = max(scope, sum(1 for p in analysis.processes if p.pool == pool and pool))
+        elif len(sites) > 1:
+            cause = replace(cause, what=general, site=None)
         elif members[0].site is not None:
             site = members[0].site
             scope = max(
                 scope, sum(1 for p in analysis.processes if p.site == site and not p.helper)
             )
-        out.append(Group(cause, members, scope))
+        ranked = sorted(sites.items(), key=lambda item: (-item[1], item[0]))
+        out.append(Group(cause, members, scope, ranked if len(sites) > 1 else []))
     out.sort(key=lambda g: (-len(g.processes), g.cause.code))
     return out
 
@@ -122,6 +144,10 @@ def group_text(group: Group) -> str:
         head += f" {moment}"
     rule = _rule(cause.code) if cause.code.startswith("MPC") else None
     lines = [f"{head} ({cause.code})." if rule else f"{head}."]
+    if group.sites:
+        shown = ", ".join(f"{site} ({count})" for site, count in group.sites[:5])
+        more = len(group.sites) - 5
+        lines.append(f"From: {shown}" + (f" and {more} more call sites." if more > 0 else "."))
     fix = rule.fix if rule is not None else _OTHER_FIXES.get(cause.code, "")
     if fix:
         lines.append(f"Fix: {fix}.")
@@ -268,8 +294,13 @@ def text_report(
         lines.append("")
     lines.append("Processes (pid: how it started; coverage; data; how it ended):")
     shown = 0
+    lost_shown = 0
     for depth, process in walk(analysis.processes):
-        if shown >= limit and not process.lost:
+        if process.lost or process.partial:
+            if lost_shown >= limit:
+                continue
+            lost_shown += 1
+        elif shown - lost_shown >= limit:
             continue
         shown += 1
         mark = "LOST " if process.lost else "PART " if process.partial else ""
@@ -287,7 +318,7 @@ def text_report(
             lines.append(f"{indent}    {_argv_text(process.argv)}")
     hidden = len(analysis.processes) - shown
     if hidden > 0:
-        lines.append(f"  ... {hidden} more that lost nothing (see --json)")
+        lines.append(f"  ... and {hidden} more (--limit shows more; --json has all)")
     for item in analysis.unobserved:
         lines.append(
             f"  UNOBSERVED {item.pid} (started by {item.parent}"
@@ -376,6 +407,7 @@ def to_json(
                 "message": group_text(group).splitlines()[0],
                 "what": group.cause.what,
                 "site": group.cause.site,
+                "sites": [{"site": site, "count": count} for site, count in group.sites],
                 "count": len(group.processes),
                 "of": group.scope,
                 "pids": [p.pid for p in group.processes],
