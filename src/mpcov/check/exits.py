@@ -17,6 +17,9 @@ from mpcov.check.settings import Settings
 
 #: coverage.py releases whose ``patch = ["fork"]`` measures a forked child by itself.
 FORK_PATCH_FIXED = Version("7.17.3")
+#: From this release the execv patch hands coverage's configuration to the new program
+#: (COVERAGE_PROCESS_CONFIG), so a measured program erases the old one's data file.
+EXEC_MEASURES_NEW_PROGRAM = Version("7.13")
 
 EXEC = frozenset(
     f"os.{name}"
@@ -156,7 +159,12 @@ def check(
             python = _python_child(call, a, project)
             if "execv" not in patch:
                 out.add("MPC202", call)
-            elif python and name in EXEC_WITH_ENV and not settings.effective_parallel:
+            elif (
+                python
+                and name in EXEC_WITH_ENV
+                and not settings.effective_parallel
+                and not settings.coverage_older_than(EXEC_MEASURES_NEW_PROGRAM)
+            ):
                 out.add(
                     "MPC204",
                     call,

@@ -294,6 +294,7 @@ _RULE_LIST = (
         examples=(
             "process_threads_multiprocessing",
             "celery_test_worker_concurrency_multiprocessing",
+            "process_threads_sysmon_branch",
         ),
         fixed_by=(
             "process_threads_multiprocessing_thread",

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import coverage
-from coverage.exceptions import CoverageException
+from coverage.exceptions import ConfigError, CoverageException
 from packaging.version import InvalidVersion, Version
 
 
@@ -72,12 +72,16 @@ class Settings:
         """Whether threads a process starts are measured.
 
         They are with ``thread`` in ``concurrency`` (its default), or with the sysmon
-        core, which sees every thread (set explicitly, or the default on 3.14+).
+        core, which sees every thread (set explicitly, or the default on 3.14+). On
+        3.12 and 3.13 sysmon cannot measure branches: with ``branch = true``
+        coverage.py falls back to ctrace (warning ``no-sysmon``).
         """
         if not self.concurrency or "thread" in self.concurrency:
             return True
         if sys.version_info >= (3, 14) and self.core in (None, "sysmon"):
             return True
+        if self.branch and sys.version_info < (3, 14):
+            return False
         return self.core == "sysmon" and sys.version_info >= (3, 12)
 
     def coverage_older_than(self, version: Version) -> bool:
@@ -124,10 +128,16 @@ class CommandLineSettings:
     commands: list[tuple[str, int, list[tuple[str, str]]]] = field(default_factory=list)
 
 
+#: ``[run] concurrency`` values coverage.py accepts (CoverageConfig.CONCURRENCY_CHOICES).
+_CONCURRENCY = frozenset({"thread", "gevent", "greenlet", "eventlet", "multiprocessing"})
+#: What coverage.py raises for bad settings: ConfigError is no CoverageException before 7.11.
+_COVERAGE_ERRORS = (CoverageException, ConfigError)
+
+
 def _option(cov: coverage.Coverage, name: str) -> object:
     try:
         return cov.get_option(name)
-    except CoverageException:  # an option this coverage.py release does not know
+    except _COVERAGE_ERRORS:  # an option this coverage.py release does not know
         return None
 
 
@@ -155,15 +165,22 @@ def read_settings(config_file: str | Path | None = None) -> Settings:
         warnings.simplefilter("always")
         try:
             cov = coverage.Coverage(config_file=spec)
-        except CoverageException as exc:
+        except _COVERAGE_ERRORS as exc:
             raise CheckError(f"coverage.py cannot use the settings: {exc}") from None
         except OSError as exc:
             raise CheckError(f"cannot read the coverage settings: {exc}") from None
+    concurrency = _str_tuple(_option(cov, "run:concurrency"))
+    unknown = sorted(set(concurrency) - _CONCURRENCY)
+    if unknown:
+        # coverage.py before 7.11 checks this only when it starts measuring.
+        raise CheckError(
+            f"coverage.py cannot use the settings: Unknown concurrency choices: {', '.join(unknown)}"
+        )
     read = cov.config.config_file
     core = _option(cov, "run:core")  # 7.9+; None before, or when not set
     return Settings(
         config_file=read,
-        concurrency=_str_tuple(_option(cov, "run:concurrency")),
+        concurrency=concurrency,
         patch=_str_tuple(_option(cov, "run:patch")),
         parallel=bool(_option(cov, "run:parallel")),
         sigterm=bool(_option(cov, "run:sigterm")),
