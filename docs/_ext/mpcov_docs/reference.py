@@ -31,7 +31,7 @@ class CliDirective(SphinxDirective):
             for action in verify._actions:
                 if action.dest == "jobs":
                     # Not this build machine's CPU count.
-                    action.default = "os.cpu_count()"
+                    action.default = "the reader's CPU count"
             buf = io.StringIO()
             verify.print_help(buf)
             text = buf.getvalue()
