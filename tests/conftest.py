@@ -8,6 +8,19 @@ from typing import Callable
 
 import pytest
 
+#: Files whose every test is slow (minutes): ``nox -s tests`` runs them on the main Python
+#: only. A file can say so itself (``pytestmark = pytest.mark.slow``); this list is for
+#: those that do not yet.
+SLOW_FILES = frozenset({"test_doctor_catalogue.py"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test of the files in :data:`SLOW_FILES` as slow."""
+    for item in items:
+        if item.path.name in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)
+
+
 #: A body whose one marked line runs in the script's own process, so it is always measured.
 MEASURED_BODY = """\
 from __future__ import annotations
