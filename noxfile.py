@@ -390,18 +390,22 @@ def tests(session: nox.Session) -> None:
     # Every example through the engine, and the package built and installed: minutes, so
     # on the main Python only (the matrix sessions run the examples on the others).
     marks = [] if session.python == MAIN else ["-m", "not slow"]
-    session.run(
-        "coverage",
-        "run",
-        "-m",
-        "pytest",
-        # Show the slowest tests, so creeping run time gets noticed.
-        "--durations=10",
-        *marks,
-        *session.posargs,
-        env=env,
-    )
-    session.run("coverage", "combine", "--quiet", env=env)
+    try:
+        session.run(
+            "coverage",
+            "run",
+            "-m",
+            "pytest",
+            # Show the slowest tests, so creeping run time gets noticed.
+            "--durations=10",
+            *marks,
+            *session.posargs,
+            env=env,
+        )
+    finally:
+        # Failed or not, one data file per Python instead of one per process; after a
+        # failure, ``nox -s coverage`` still shows what the run reached.
+        session.run("coverage", "combine", "--quiet", env=env)
     session.notify("coverage")
 
 
