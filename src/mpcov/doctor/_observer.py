@@ -525,6 +525,65 @@ def _patch_subprocess(module: ModuleType) -> None:
     _wrap(module.Popen, "__init__", make_init)
 
 
+#: Threads started here that run the user's code (for the save-time check of daemons).
+_USER_THREADS: list[Any] = []
+#: Calls a library thread is watched for before the watch gives up on it.
+_WATCH_CALLS = 200_000
+
+
+def _untraced_threads() -> bool:
+    """Whether the coverage.py measuring here cannot see new threads (no "thread", no sysmon)."""
+    control = sys.modules.get("coverage.control")
+    cov = control.Coverage.current() if control is not None else None
+    if cov is None or not getattr(cov, "_started", False):
+        return False
+    concurrency = list(getattr(cov.config, "concurrency", None) or [])
+    try:
+        core = str(cov._collector.tracer_name())
+    except Exception:
+        core = ""
+    return bool(concurrency) and "thread" not in concurrency and "SysMon" not in core
+
+
+def _watch(thread: Any, site: dict[str, Any]) -> None:
+    """Find out whether a library thread runs the user's code: profile it until it does.
+
+    Only threads whose coverage.py cannot trace them are watched, and only this
+    thread (``sys.setprofile`` is per thread); the watch ends at the first call
+    into the user's code, or after ``_WATCH_CALLS`` calls.
+    """
+    run = thread.run
+    calls = [0]
+
+    def profile(frame: FrameType, event: str, arg: Any) -> None:
+        if event != "call":
+            return
+        calls[0] += 1
+        if _file_kind(frame.f_code.co_filename) == "user":
+            sys.setprofile(None)
+            code = frame.f_code
+            _quiet(
+                lambda: emit(
+                    "thread",
+                    target=[code.co_filename, code.co_firstlineno, code.co_name],
+                    cov=_coverage_state(),
+                    via="library",
+                    **site,
+                )
+            )
+        elif calls[0] > _WATCH_CALLS:
+            sys.setprofile(None)
+
+    def watched_run() -> None:
+        sys.setprofile(profile)
+        try:
+            run()
+        finally:
+            sys.setprofile(None)
+
+    thread.run = watched_run
+
+
 def _patch_threading(module: ModuleType) -> None:
     def make_start(original: Any) -> Any:
         def start(self: Any) -> None:
@@ -533,13 +592,29 @@ def _patch_threading(module: ModuleType) -> None:
                 code = getattr(target, "__code__", None)
                 if code is None and type(self).run is not module.Thread.run:
                     code = type(self).run.__code__
-                if code is not None and _file_kind(code.co_filename) == "user":
+                if code is None:
+                    return
+                kind = _file_kind(code.co_filename)
+                if kind == "user":
+                    _USER_THREADS.append(self)
                     emit(
                         "thread",
                         target=[code.co_filename, code.co_firstlineno, code.co_name],
                         cov=_coverage_state(),
+                        daemon=bool(self.daemon),
                         **context(3),
                     )
+                elif (
+                    kind == "lib"
+                    and (
+                        "site-packages" in code.co_filename
+                        or code.co_filename.endswith(
+                            os.path.join("concurrent", "futures", "thread.py")
+                        )
+                    )
+                    and _untraced_threads()
+                ):
+                    _watch(self, context(3))
 
             _quiet(record)
             original(self)
@@ -714,6 +789,7 @@ def _patch_coverage(module: ModuleType) -> None:
                     pending=_pending_lines(self),
                     file=_data_file(self),
                     exiting=_STATE["exiting"],
+                    daemons=_live_daemons(),
                 )
             )
             original(self)
@@ -741,6 +817,17 @@ def _patch_coverage(module: ModuleType) -> None:
         # Started before this observer (coverage's start-up .pth file runs first).
         cov = cls.current()
         _quiet(record_start, cov, {"tags": ["coverage/control.py:process_startup"]})
+
+
+def _live_daemons() -> list[list[Any]]:
+    """Daemon threads running the user's code that are still alive (they die unsaved)."""
+    out = []
+    for thread in _USER_THREADS:
+        if thread.daemon and thread.is_alive():
+            code = getattr(getattr(thread, "_target", None), "__code__", None)
+            if code is not None:
+                out.append([code.co_filename, code.co_firstlineno, code.co_name])
+    return out
 
 
 def _data_file_of(data: Any) -> str | None:

@@ -115,6 +115,8 @@ class Process:
     cause: Cause | None = None
     replaced: bool = False
     children: list[Process] = field(default_factory=list)
+    #: Frames of the ``BaseProcess.start`` call that started it (which library, which pool).
+    start_tags: list[str] = field(default_factory=list)
 
     @property
     def argv(self) -> list[str]:
@@ -377,6 +379,7 @@ class _Builder:
                     process.site = start.get("site")
                     process.library = _library(str(start.get("popen")))
                     process.pool = start.get("pool")
+                    process.start_tags = list(start.get("tags", []))
                 elif popen is not None:
                     owner, start = popen
                     process.parent = owner
@@ -423,6 +426,7 @@ class _Builder:
                     process.site = start.get("site")
                     process.library = _library(str(start.get("popen")))
                     process.pool = start.get("pool")
+                    process.start_tags = list(start.get("tags", []))
                 else:
                     process.site = event.get("site")
                     process.library = _library(tags)
@@ -439,6 +443,7 @@ class _Builder:
             process.site = start.get("site")
             process.library = _library(str(start.get("popen")))
             process.pool = start.get("pool")
+            process.start_tags = list(start.get("tags", []))
             process.role = "stopped before its interpreter started"
         for process in self.processes:
             if process.parent is not None and not process.replaced:
@@ -697,7 +702,46 @@ def _analyze(log: Path, doctor_pid: int) -> Analysis:
                 moment="",
                 scope_key=f"by-value:{_site_text(code)}",
             )
-    return Analysis(processes, builder.unobserved(), damaged, builder.pools)
+    unobserved = builder.unobserved()
+    for item in unobserved:
+        owner, event = builder.popen.get(item.pid, (None, {}))
+        env = event.get("env") or {}
+        carried = {"COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START"} & set(
+            env.get("coverage", [])
+        )
+        if owner is None or not env.get("given") or carried or not owner.measured:
+            continue
+        if "subprocess" not in [str(p) for p in owner.settings().get("patch") or []]:
+            continue
+        # Not observed, and not measured either: its env= dropped coverage.py's variables too.
+        child = Process(
+            index=len(processes),
+            pid=item.pid,
+            ppid=owner.pid,
+            fresh=True,
+            start_event={
+                "pid": item.pid,
+                "ppid": owner.pid,
+                "argv": item.argv,
+                "t": event.get("t", 0),
+            },
+            parent=owner,
+            how="subprocess",
+            site=event.get("site"),
+            role="unobserved: its env= dropped the doctor's variables",
+            lost=True,
+            end={"how": "unknown"},
+        )
+        child.cause = Cause(
+            _known("MPC212", "MPC203"),
+            f"Python child started at {item.site or '?'} with an env= that drops coverage.py's "
+            "COVERAGE_* variables was never measured",
+            site=item.site,
+            scope_key=f"env:{item.site}",
+        )
+        owner.children.append(child)
+        processes.append(child)
+    return Analysis(processes, unobserved, damaged, builder.pools)
 
 
 def _measured_lines(builder: _Builder, only: Process | None = None) -> dict[str, set[int]]:
@@ -787,6 +831,8 @@ def _judge(builder: _Builder, process: Process) -> None:
             process.cause = mismatch
             return
         _check_threads(process)
+        if process.cause is None:
+            _check_daemons(process)
         return
     if end["how"] == "signal" and _idle(builder, process, concurrency):
         process.role = "idle when it was stopped: it had measured nothing"
@@ -803,13 +849,18 @@ def _judge(builder: _Builder, process: Process) -> None:
         )
     elif erased is not None:
         process.cause = Cause(
-            "MPC204",
+            _known("MPC211", "MPC204") if "_exit" not in patch and _forks(builder) else "MPC204",
             f"saved {Path(erased.path).name}, which another process then erased by writing "
             "the same file (no `parallel`)",
             moment="erased",
             scope_key=f"erased:{erased.path}",
         )
-    elif end["how"] == "signal":
+    elif end["how"] == "signal" or (
+        end["how"] in ("_exit", "exit") and _was_signalled(builder, process)
+    ):
+        if end["how"] != "signal":
+            # A SIGTERM handler (sigterm = true) caught the signal, then the process left.
+            end = {**end, **_end_by_kill(builder, process)}
         process.cause = _signal_cause(builder, process, end, settings)
     elif end["how"] == "_exit":
         process.cause = _exit_cause(process, end, concurrency, patch)
@@ -908,6 +959,11 @@ def _pending_jobs(builder: _Builder, process: Process) -> int | None:
     )
 
 
+def _forks(builder: _Builder) -> bool:
+    """Whether the run has a raw os.fork() child (not a multiprocessing worker)."""
+    return any(not p.fresh and p.method is None and not p.replaced for p in builder.processes)
+
+
 def _idle(builder: _Builder, process: Process, concurrency: list[str]) -> bool:
     """Stopped with nothing measured and nothing dropped: an idle pool worker lost nothing.
 
@@ -919,9 +975,34 @@ def _idle(builder: _Builder, process: Process, concurrency: list[str]) -> bool:
     if saves:
         return all(e.get("pending") == 0 for e in saves)
     own = [i for i in process.instances.values() if not i.inherited]
-    if process.pool is None or own or "multiprocessing" not in concurrency:
+    if own or process.method is None or "multiprocessing" not in concurrency:
         return False
-    return not _pending_jobs(builder, process)
+    if process.pool is not None:
+        return not _pending_jobs(builder, process)
+    # A worker that a pool library (mpire, concurrent.futures) started and stopped before
+    # multiprocessing's bootstrap began ran none of the user's tasks.
+    return any(
+        not tag.startswith(
+            ("multiprocessing/process.py", "multiprocessing/context.py", "multiprocessing/popen")
+        )
+        for tag in process.start_tags
+    )
+
+
+def _kills(builder: _Builder, process: Process) -> list[tuple[Process | None, dict[str, Any]]]:
+    started = float(process.start_event.get("t", 0.0))
+    return [k for k in builder.kills.get(process.pid, []) if float(k[1]["t"]) >= started]
+
+
+def _was_signalled(builder: _Builder, process: Process) -> bool:
+    return any(
+        int(k[1].get("sig", 0)) in (signal.SIGTERM, signal.SIGINT) for k in _kills(builder, process)
+    )
+
+
+def _end_by_kill(builder: _Builder, process: Process) -> dict[str, Any]:
+    owner, kill = _kills(builder, process)[0]
+    return {"signal": int(kill.get("sig", 0)), "sender": owner.pid if owner else None, "kill": kill}
 
 
 def _check_threads(process: Process) -> None:
@@ -946,6 +1027,23 @@ def _check_threads(process: Process) -> None:
                 scope_key=f"thread:{_site_text(event.get('site'))}",
             )
             return
+
+
+def _check_daemons(process: Process) -> None:
+    """A daemon thread of the user's still running at the last save: what it ran after is lost."""
+    saves = [e for i in process.instances.values() for e in i.saves_started]
+    if not saves or not saves[-1].get("daemons"):
+        return
+    target = saves[-1]["daemons"][0]
+    process.partial.append("threads")
+    process.cause = Cause(
+        _known("MPC108", "MPC208"),
+        f"was still running {target[2]}() in a daemon thread when coverage.py saved; what "
+        "the thread ran afterwards is not recorded",
+        site=_site_text(target),
+        moment="thread",
+        scope_key=f"daemon-thread:{_site_text(target)}",
+    )
 
 
 def _unmeasured_cause(process: Process, concurrency: list[str], patch: list[str]) -> Cause:
@@ -1073,7 +1171,8 @@ def _signal_cause(
     pool = builder.pools.get(process.pool) if process.pool is not None else None
     pool_site = _site_text(pool.get("site")) if pool else None
     where = f"Pool at {pool_site}" if pool_site else "a Pool"
-    if "pool.py:__exit__" in joined and site:
+    pool_frames = re.findall(r"(?:multiprocessing|multiprocess|billiard)/pool\.py:(\w+)", joined)
+    if "__exit__" in pool_frames and site:
         exit_site = _site_text(with_line(site))
         at = "" if exit_site == pool_site else f" (the `with` at {exit_site})"
         return Cause(
@@ -1084,7 +1183,7 @@ def _signal_cause(
             noun="worker processes",
             scope_key=f"pool:{process.pool}",
         )
-    if "pool.py:terminate" in joined:
+    if "terminate" in pool_frames:
         return Cause(
             "MPC102",
             f"{where} was ended by pool.terminate() at {_site_text(site) or '?'}",
@@ -1093,7 +1192,7 @@ def _signal_cause(
             noun="worker processes",
             scope_key=f"pool:{process.pool}",
         )
-    if "pool.py:_terminate_pool" in joined:
+    if "_terminate_pool" in pool_frames:
         if "util.py:_exit_function" in joined or "util.py:_run_finalizers" in joined:
             how = "the interpreter's exit-time finalizer (the pool was never closed)"
         else:
