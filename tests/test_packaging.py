@@ -84,7 +84,7 @@ def test_wheel_metadata_states_license_floor_and_classifiers(dist: dict[str, Pat
         entry_points = wheel.read(f"{NAME}.dist-info/entry_points.txt").decode()
     assert "MIT" == metadata["License-Expression"]
     assert ["LICENSE"] == metadata.get_all("License-File", [])
-    assert "coverage>=6.0" in metadata.get_all("Requires-Dist", [])
+    assert "coverage>=7.0" in metadata.get_all("Requires-Dist", [])
     classifiers: list[str] = metadata.get_all("Classifier", [])
     assert [] == [c for c in classifiers if c.startswith(("Framework ::", "License ::"))]
     assert ["3.9", "3.10", "3.11", "3.12", "3.13"] == [
