@@ -334,6 +334,7 @@ def test_read_data_unions_the_scripts_lines_over_data_files(tmp_path: Path) -> N
         data = coverage.CoverageData(basename=str(tmp_path / f".coverage{suffix}"))
         data.add_lines({str(script): written, str(tmp_path / "other.py"): [9]})
         data.write()
+        data.close()
     (tmp_path / ".coveragerc").write_text("[run]\n")
     lines, infos = read_data(tmp_path, ".coverage", [script])
     assert {script.resolve(): {1, 2, 5}} == lines
@@ -373,6 +374,7 @@ def test_read_data_records_a_half_written_file(tmp_path: Path) -> None:
         data = coverage.CoverageData(basename=str(tmp_path / name))
         data.add_lines({str(script): [3]} if name.endswith("whole") else {str(script): [4]})
         data.write()
+        data.close()
     half = tmp_path / ".coverage.half"
     half.write_bytes(half.read_bytes()[: half.stat().st_size // 2])
     lines, infos = read_data(tmp_path, ".coverage", [script])

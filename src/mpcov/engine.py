@@ -326,6 +326,7 @@ def read_data(
             continue
         # Size first: coverage would silently turn an empty file into an empty database.
         size = path.stat().st_size
+        data = None
         try:
             if size == 0:
                 raise CoverageException("empty data file (0 bytes)")
@@ -338,8 +339,20 @@ def read_data(
             error = None
         except (CoverageException, OSError) as exc:
             error = str(exc).replace(str(directory) + os.sep, "")
+        finally:
+            if data is not None:
+                _close(data)
         infos.append(DataFileInfo(name=path.name, size=size, error=error))
     return lines, tuple(infos)
+
+
+def _close(data: coverage.CoverageData) -> None:
+    """Close the data file's database now (3.13 warns about connections left to the GC)."""
+    close = getattr(data, "close", None)
+    if close is None:  # pragma: no cover - coverage releases without it
+        return
+    with contextlib.suppress(CoverageException, OSError):
+        close(force=True)
 
 
 def scan_stderr(stream: IO[bytes]) -> tuple[tuple[str, ...], str]:
