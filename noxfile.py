@@ -199,11 +199,32 @@ def soak(session: nox.Session) -> None:
     process that burns one CPU (``...-soak-load.json``); ``nox -s soak -- quiet`` or
     ``-- load`` runs one. Hours: it is the evidence behind every "0 losses in N runs".
     """
+    import contextlib
+    import shutil
+    import time
+
     _install_for_matrix(session, "newest")
     wanted = set(session.posargs) or {"quiet", "load"}
+
+    def leftovers(marker: str, temp: Path) -> list[str]:
+        """What is left in the campaign's TMPDIR, and live processes with its marker."""
+        found = sorted(p.name for p in temp.iterdir())
+        wanted_env = f"MPCOV_SOAK_MARKER={marker}".encode()
+        for entry in Path("/proc").glob("[0-9]*"):
+            with contextlib.suppress(OSError):
+                if wanted_env in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(f"process {entry.name}")
+        return found
+
     for kind in ("quiet", "load"):
         if kind not in wanted:
             continue
+        # Zero leftovers is part of the result: every process the campaign starts
+        # inherits this marker, and its temporary folders go to a TMPDIR of its own.
+        marker = f"{kind}-{os.getpid()}"
+        temp = Path(session.create_tmp()) / f"soak-{kind}"
+        shutil.rmtree(temp, ignore_errors=True)
+        temp.mkdir()
         burner = None
         if kind == "load":
             # A busy core beside the runs: deterministic rows must stay deterministic.
@@ -228,6 +249,7 @@ def soak(session: nox.Session) -> None:
                 "--record",
                 str(RESULTS),
                 *_lock_args("newest"),
+                env={"MPCOV_SOAK_MARKER": marker, "TMPDIR": str(temp)},
                 # A contradiction is the finding a soak exists for: keep the file.
                 success_codes=[0, 1],
             )
@@ -235,6 +257,10 @@ def soak(session: nox.Session) -> None:
             if burner is not None:
                 burner.kill()
                 burner.wait()
+        time.sleep(5)  # the watchdog and the last runs' processes leave
+        left = leftovers(marker, temp)
+        if left:
+            session.error(f"the {kind} soak left {len(left)} thing(s) behind: {', '.join(left)}")
 
 
 # The other side of a library change: the lock with one pin moved, recorded for the
