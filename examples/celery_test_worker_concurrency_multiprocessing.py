@@ -13,7 +13,7 @@ On Python 3.14 and later the default core is sysmon, which sees every thread;
 that case is read from coverage.py's source (``coverage/core.py``), not measured here.
 
 Settings: ``concurrency = ["multiprocessing"]``; an in-memory broker.
-Expected: lost (measured on Python 3.14+, read from source).
+Expected: lost (measured on Python 3.14+: read from source, not measured here).
 
 [tool.coverage.run]
 concurrency = ["multiprocessing"]

@@ -10,7 +10,8 @@ interpreter too. Only ``concurrency = ["multiprocessing"]`` or
 ``patch = ["subprocess"]`` puts a coverage.py into those interpreters.
 
 This matters most where forkserver is the default start method: Linux from
-Python 3.14 on.
+Python 3.14 on (CPython gh-84559; read from CPython's documentation, not measured
+here).
 
 Settings: ``patch = ["_exit"]`` and ``parallel = true``.
 Expected: measured with fork; lost with forkserver and spawn.

@@ -415,6 +415,16 @@ def test_docs_version_statements_are_cited(page: Path) -> None:
     assert [] == found
 
 
+def test_docs_example_headers_mark_future_pythons_unmeasured() -> None:
+    """An example header that speaks of Python 3.14+ says, in that paragraph, it is not measured."""
+    found = []
+    for path in discover([EXAMPLES]):
+        for chunk in re.split(r"\n\s*\n", parse(path).description):
+            if _FUTURE.search(chunk) and "not measured" not in " ".join(chunk.split()):
+                found.append(f"{path.name}: {' '.join(chunk.split())[:120]}")
+    assert [] == found
+
+
 def test_docs_recordings_agree_with_headers() -> None:
     """No recorded row contradicts the header it was recorded for (the engine's verdict)."""
     found = [
