@@ -412,9 +412,15 @@ def _env_facts(env: Any) -> dict[str, Any]:
         keys = {k.decode() if isinstance(k, bytes) else str(k) for k in env}
     except Exception:
         return {"given": True}
+    try:
+        path = env.get("PYTHONPATH", "")
+        hook = isinstance(path, str) and _HERE in path.split(os.pathsep)
+    except Exception:
+        hook = False
     return {
         "given": True,
         "doctor": LOG_VARIABLE in keys,
+        "hook": hook,
         "coverage": sorted(k for k in keys if k.startswith("COVERAGE_")),
     }
 

@@ -460,12 +460,15 @@ class _Builder:
             if child in seen or not _looks_like_python(argv, event):
                 continue
             env = event.get("env") or {}
-            reason = (
-                "its environment (env=...) does not carry the doctor's variables"
-                if env.get("given") and not env.get("doctor")
-                else "it did not run the doctor's start-up hook (python -I, -E or -S, or it "
-                "ended before Python started)"
-            )
+            if env.get("given") and not env.get("doctor"):
+                reason = "its environment (env=...) does not carry the doctor's variables"
+            elif env.get("given") and env.get("hook") is False:
+                reason = "its environment (env=...) sets a PYTHONPATH without the doctor's folder"
+            else:
+                reason = (
+                    "it did not run the doctor's start-up hook (python -I, -E or -S, or it "
+                    "ended before Python started)"
+                )
             out.append(Unobserved(child, owner.pid, argv, _site_text(event.get("site")), reason))
         for child, (owner, event) in self.mp_start.items():
             if child not in seen:
