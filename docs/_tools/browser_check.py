@@ -168,7 +168,9 @@ def run(site: Path, shots: Path, executable: str) -> int:
             # 4. The decision table and the new how-to pages.
             page.goto(f"{base}/reference/decisions.html", wait_until="networkidle")
             rows = page.locator("table.mpcov-decisions tbody tr")
-            checks.check(rows.count() >= 60, f"decision table has a row per example ({rows.count()})")
+            checks.check(
+                rows.count() >= 60, f"decision table has a row per example ({rows.count()})"
+            )
             checks.check(not _scrolls_sideways(page), "decision table fits its page")
             link = page.locator("a.mpcov-example-link").first.get_attribute("href") or ""
             checks.check("#example-" in link, f"decision table links to example pages ({link!r})")
@@ -178,12 +180,17 @@ def run(site: Path, shots: Path, executable: str) -> int:
                 summary = page.locator("table.mpcov-outcomes-table").first
                 checks.check(summary.is_visible(), f"{name}: outcomes table is visible")
                 checks.check(not _scrolls_sideways(page), f"{name}: nothing scrolls sideways")
+                if name == "how-to/frameworks":
+                    page.screenshot(path=str(shots / "how-to-frameworks.png"), full_page=True)
                 whole = page.locator("details.mpcov-whole-file").first
                 whole.locator("summary").click()
                 opened = whole.locator("pre").first.is_visible()
                 checks.check(opened, f"{name}: the whole example file opens on a click")
-                if name == "how-to/frameworks":
-                    page.screenshot(path=str(shots / "how-to-frameworks.png"), full_page=True)
+                if name == "how-to/pool":
+                    row = page.locator("details.mpcov-row-details").first
+                    row.locator("summary").click()
+                    shown = row.locator("li").first.is_visible()
+                    checks.check(shown, f"{name}: a row's recordings open on a click")
 
             # 2. Sphinx's search finds the explanation of terminate().
             page.goto(f"{base}/search.html?q=terminate", wait_until="networkidle")
