@@ -249,6 +249,8 @@ broken_example
 broken_matrix
 broken_listing
 no_actors
+results_only
+matrix_only
 ```
 """,
     "shows": """# Shows
@@ -294,6 +296,16 @@ A pool: good
 
 ```{mpcov-listing} good
 :file: not_listed.py
+```
+""",
+    "results_only": """# Results only
+
+```{mpcov-results}
+```
+""",
+    "matrix_only": """# Matrix only
+
+```{mpcov-matrix}
 ```
 """,
     "no_actors": """# No actors
@@ -359,7 +371,8 @@ def _warnings_for(built: Built, page: str) -> list[str]:
 
 def test_build_good_pages_have_no_warnings(built: Built) -> None:
     """The pages that use the directives correctly build without a warning."""
-    assert [] == _warnings_for(built, "shows") + _warnings_for(built, "decisions")
+    pages = ("shows", "decisions", "results_only", "matrix_only")
+    assert [] == [line for page in pages for line in _warnings_for(built, page)]
 
 
 def test_build_broken_header_fails_instead_of_older_header(built: Built) -> None:
@@ -389,9 +402,10 @@ def test_build_diagram_without_actors_is_reported(built: Built) -> None:
     assert "no actors" in line
 
 
-def test_build_results_and_matrix_depend_on_examples(built: Built) -> None:
+@pytest.mark.parametrize("page", ["results_only", "matrix_only", "shows"])
+def test_build_results_and_matrix_depend_on_examples(built: Built, page: str) -> None:
     """Pages with recordings rebuild when an example or a recording changes."""
-    deps = built.dependencies["shows"]
+    deps = built.dependencies[page]
     assert any(d.endswith("good.py") for d in deps)
     assert any(d.endswith("new.json") for d in deps)
 
