@@ -408,30 +408,30 @@ def tests(session: nox.Session) -> None:
     then combines the data of every Python and enforces the floor.
     ``nox -s tests-3.12 -- tests/test_pool.py`` runs one file on one Python.
     """
-    # The third-party libraries too, so their examples' outcomes are asserted, not skipped.
-    _install(session, ".", *_group("test"), *_group("examples"))
+    main = session.python == MAIN
+    # The third-party libraries too, so their examples' outcomes are asserted, not skipped;
+    # on the main Python Sphinx too (the docs group, 3.11+), for the docs extension's tests.
+    docs = _group("docs") if main else []
+    _install(session, ".", *_group("test"), *_group("examples"), *docs, tools=main)
     env = {"COVERAGE_FILE": str(_coverage_file(str(session.python)))}
     # Data files left by an interrupted run would be combined with this run's.
     session.run("coverage", "erase", env=env)
     # Every example through the engine, and the package built and installed: minutes, so
     # on the main Python only (the matrix sessions run the examples on the others).
-    marks = [] if session.python == MAIN else ["-m", "not slow"]
-    try:
-        session.run(
-            "coverage",
-            "run",
-            "-m",
-            "pytest",
-            # Show the slowest tests, so creeping run time gets noticed.
-            "--durations=10",
-            *marks,
-            *session.posargs,
-            env=env,
-        )
-    finally:
-        # Failed or not, one data file per Python instead of one per process; after a
-        # failure, ``nox -s coverage`` still shows what the run reached.
-        session.run("coverage", "combine", "--quiet", env=env)
+    marks = [] if main else ["-m", "not slow"]
+    session.run(
+        "coverage",
+        "run",
+        "-m",
+        "pytest",
+        # Show the slowest tests, so creeping run time gets noticed.
+        "--durations=10",
+        *marks,
+        *session.posargs,
+        env=env,
+    )
+    # Only a passing run hands its data on: the coverage session combines what it finds.
+    session.run("coverage", "combine", "--quiet", env=env)
     session.notify("coverage")
 
 

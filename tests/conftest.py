@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import textwrap
 from pathlib import Path
 from typing import Callable
@@ -19,6 +20,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.name in SLOW_FILES:
             item.add_marker(pytest.mark.slow)
+
+
+#: Files that import the docs extension, hence Sphinx: the docs group, Python 3.11+,
+#: installed by the main Python's tests session only.
+SPHINX_FILES = ["test_docs.py", "test_docs_ext.py"]
+HAVE_SPHINX = importlib.util.find_spec("sphinx") is not None
+#: Read by pytest: files it does not collect here.
+collect_ignore = [] if HAVE_SPHINX else SPHINX_FILES
+
+
+def pytest_report_header() -> list[str]:
+    """Say which test files were left out, so that no test disappears silently."""
+    if HAVE_SPHINX:
+        return []
+    return [f"left out (no Sphinx here; the docs group has it): {', '.join(SPHINX_FILES)}"]
 
 
 #: A body whose one marked line runs in the script's own process, so it is always measured.
