@@ -11,7 +11,8 @@ import jsonschema
 import pytest
 
 from mpcov.cli import main
-from mpcov.report import SCHEMA_PATH
+from mpcov.engine import Environment
+from mpcov.report import SCHEMA_PATH, record_name
 
 WriteExample = Callable[..., Path]
 #: Fast settings for every run: one run per row, a short timeout.
@@ -267,3 +268,64 @@ def test_verify_skips_an_unavailable_start_method(
     row = out.splitlines()[-1]
     assert ["sample", "forkserver", "-", "skipped"] == row.split()[:4]
     assert "start method 'forkserver' is not available on" in row
+
+
+def test_verify_record_writes_the_named_recording(
+    write_example: WriteExample,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``--record DIR --label NAME`` writes DIR/<platform, Python, coverage, label>.json."""
+    monkeypatch.chdir(tmp_path)
+    write_example("good")
+    code, _, err = _verify(capsys, "examples", *FAST, "--record", "data", "--label", "soak")
+    assert 0 == code, err
+    name = record_name(Environment.current(), "soak")
+    assert [name] == [p.name for p in (tmp_path / "data").iterdir()]
+    document: dict[str, Any] = json.loads((tmp_path / "data" / name).read_text())
+    jsonschema.validate(document, json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+    assert ("soak", ["good"]) == (document["label"], [r["example"] for r in document["results"]])
+    assert f"JSON report written to data/{name}" in err.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("options", "chosen"),
+    [
+        (["--select", "pool_"], ["pool_close", "pool_with"]),
+        (["--select", "*_with"], ["pool_with"]),
+        (["--select", "fork", "--select", "close"], ["fork_exit", "pool_close"]),
+        (["--library", "Joblib"], ["joblib_loky"]),
+        (["--installed"], ["fork_exit", "pool_close", "pool_with"]),
+        (["--select", "pool_", "--installed"], ["pool_close", "pool_with"]),
+    ],
+)
+def test_verify_select_library_and_installed_choose_examples(
+    write_example: WriteExample,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    options: list[str],
+    chosen: list[str],
+) -> None:
+    """Each option narrows the catalogue; kinds combine with "and", repeats with "or"."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("pool_close", "pool_with", "fork_exit"):
+        write_example(name)
+    write_example(
+        "joblib_loky", mpcov='expect = "measured"\nstart-methods = []\nrequires = ["joblib<0.1"]'
+    )
+    code, out, err = _verify(capsys, "examples", *FAST, *options)
+    assert 0 == code, err
+    rows = [line.split()[0] for line in out.splitlines()[4:]]
+    assert chosen == rows
+
+
+def test_verify_select_matching_nothing_is_a_usage_error(
+    write_example: WriteExample, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A selection that leaves no example exits 2 and says how many there were."""
+    path = write_example()
+    code, _, err = _verify(capsys, str(path), "--select", "nothing-like-it")
+    assert 2 == code
+    _assert_one_line_error(err, "no example matches --select nothing-like-it (of 1 found)")

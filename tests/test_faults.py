@@ -405,6 +405,48 @@ def test_verify_unwritable_output_is_refused_before_any_run(
     cli.assert_clean(path.parent)
 
 
+SABOTAGE_BODY = """\
+import os
+import shutil
+from pathlib import Path
+
+target = Path(os.environ["MPCOV_FAULT_SABOTAGE"])
+shutil.rmtree(target)
+target.write_text("a file now")  # mpcov: child
+"""
+
+
+def test_verify_keeps_the_report_when_writing_it_fails_after_the_runs(
+    cli: Cli, write_example: WriteExample
+) -> None:
+    """A --json folder that turns into a file during the runs: exit 2, the report kept."""
+    out = cli.cwd / "out"
+    out.mkdir()
+    path = write_example(body=SABOTAGE_BODY)
+    proc = cli.start(
+        str(path),
+        "--repeat",
+        "1",
+        "--json",
+        str(out / "results.json"),
+        env=cli.env(MPCOV_FAULT_SABOTAGE=str(out)),
+    )
+    done = _wait(proc, 4 * PATIENCE)
+    assert 2 == done.code, done.err
+    assert "Traceback" not in done.err
+    prefix = f"mpcov: error: cannot write {out / 'results.json'}: File exists; the report is in "
+    assert done.last_line.startswith(prefix)
+    kept = Path(done.last_line[len(prefix) :])
+    assert cli.tmp == kept.parent
+    document = json.loads(kept.read_text())
+    assert (["sample"], [1]) == (
+        [r["example"] for r in document["results"]],
+        [r["measured"] for r in document["results"]],
+    )
+    kept.unlink()
+    cli.assert_clean(path.parent)
+
+
 # ----------------------------------------------------------------------- 5: escapes
 
 
