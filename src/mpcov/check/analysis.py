@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -24,6 +24,20 @@ from mpcov.check.libraries import ROOTS, Kind, classify, family_of
 
 Key = tuple[int, str]
 _Resolver = Callable[[ast.AST], Optional[str]]
+
+#: Last names of the constructors the libraries define (see ``libraries.classify``).
+_CONSTRUCTORS = frozenset(
+    {
+        "Pool",
+        "Process",
+        "ProcessPoolExecutor",
+        "get_reusable_executor",
+        "Parallel",
+        "WorkerPool",
+        "ProcessPool",
+        "ProcessingPool",
+    }
+)
 
 #: Pool and executor methods whose first argument is the task a worker runs.
 TASK_METHODS = frozenset(
@@ -152,6 +166,19 @@ def _import_aliases(node: ast.AST, module: str, is_package: bool, into: dict[str
                 _import_aliases(child, module, is_package, into)
 
 
+#: Words a function that returns a pool, process or executor must contain.
+_CONSTRUCTOR_WORDS = re.compile(r"Pool|Process|Executor|Parallel|get_reusable_executor")
+
+
+def _may_construct(node: ast.AST, lines: Sequence[str] | None) -> bool:
+    """Whether a function's text could return a constructor call (cheaper than a walk)."""
+    if lines is None:
+        return True
+    start, end = node.lineno - 1, getattr(node, "end_lineno", None) or node.lineno
+    segment = "\n".join(lines[start:end])
+    return "return" in segment and bool(_CONSTRUCTOR_WORDS.search(segment))
+
+
 def _calls_on(function: ast.AST, receiver: str) -> set[str]:
     """Methods called on ``receiver`` (a dotted name) anywhere in ``function``."""
     found = set()
@@ -177,9 +204,23 @@ class ProjectIndex:
         self.kinds: dict[str, Kind] = {}
         #: Every module added, by dotted name.
         self.module_names: set[str] = set()
+        self._names: set[str] | None = None
+        self._names_of: dict[str, Kind] = {}
 
-    def add_module(self, tree: ast.Module, module: str, is_package: bool, deep: bool) -> None:
-        """Record the module's top-level classes (and, if ``deep``, its factories)."""
+    def add_module(
+        self,
+        tree: ast.Module,
+        module: str,
+        is_package: bool,
+        deep: bool,
+        measures: bool = True,
+        lines: Sequence[str] | None = None,
+    ) -> None:
+        """Record the module's top-level classes (and, if ``deep``, its factories).
+
+        ``measures``: the module mentions coverage, so a class of it may start coverage
+        in its children itself.
+        """
         self.module_names.add(module)
         aliases = top_level_imports(tree, module, is_package)
 
@@ -213,11 +254,23 @@ class ProjectIndex:
                     aliases[node.targets[0].id] = f"{callee}({literal})"
         for node in tree.body:
             if isinstance(node, ast.ClassDef):
-                self._add_class(node, module, resolve, deep)
-            elif deep and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self._add_class(node, module, resolve, deep, measures, lines)
+            elif (
+                deep
+                and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                and _may_construct(node, lines)
+            ):
                 self._add_factory(node, f"{module}.{node.name}" if module else node.name, resolve)
 
-    def _add_class(self, node: ast.ClassDef, module: str, resolve: _Resolver, deep: bool) -> None:
+    def _add_class(
+        self,
+        node: ast.ClassDef,
+        module: str,
+        resolve: _Resolver,
+        deep: bool,
+        measures_ok: bool,
+        lines: Sequence[str] | None = None,
+    ) -> None:
         bases = tuple(b for b in (resolve(base) for base in node.bases) if b)
         if not bases:
             return
@@ -232,7 +285,9 @@ class ProjectIndex:
         measures = False
         daemon = False
         if deep:
-            for item in methods.values():
+            # Where a process class starts coverage or makes itself a daemon.
+            wanted = ("__init__", "_bootstrap", "run") if measures_ok else ("__init__",)
+            for item in (methods[m] for m in wanted if m in methods):
                 for inner in ast.walk(item):
                     if isinstance(inner, ast.Call):
                         callee = resolve(inner.func) or ""
@@ -246,7 +301,9 @@ class ProjectIndex:
                     ):
                         daemon = True
             for member in node.body:
-                if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)) and _may_construct(
+                    member, lines
+                ):
                     self._add_factory(member, f"{dotted}.{member.name}", resolve, method=True)
         self.classes[dotted] = ClassInfo(module, node.name, bases, safe_exit, measures, daemon)
         self.by_name.setdefault(node.name, []).append(dotted)
@@ -364,7 +421,10 @@ class ProjectIndex:
 
     def names(self) -> set[str]:
         """Last names of every project class and factory with a kind (for the text prefilter)."""
-        return {dotted.rsplit(".", 1)[-1] for dotted in self.kinds}
+        if self._names is None or len(self._names_of) != len(self.kinds):
+            self._names = {dotted.rsplit(".", 1)[-1] for dotted in self.kinds}
+            self._names_of = dict(self.kinds)
+        return self._names
 
 
 @dataclass
@@ -399,6 +459,10 @@ class ModuleAnalysis:
         self.loops: dict[Key, Key] = {}
         #: Helpers: function key -> parameter position -> methods called on it.
         self.helpers: dict[Key, dict[int, set[str]]] = {}
+        #: Calls of possible helpers: (helper key, argument keys, objects passed, call).
+        self.helper_calls: list[
+            tuple[Key, list[Key | None], list[tuple[int, Key | None, Obj]], ast.Call]
+        ] = []
         #: Every call with a dotted name: (name, call, scope).
         self.named_calls: list[tuple[str, ast.Call]] = []
         self.fork_pids: set[Key] = set()
@@ -417,6 +481,8 @@ class ModuleAnalysis:
         #: Every function name defined anywhere in the module, nested ones too.
         self.defined_anywhere: set[str] = set()
         self.families: set[str] = set()
+        #: Last names of calls that may construct something: the libraries' and the project's.
+        self.constructor_names = _CONSTRUCTORS | (index.names() if index is not None else set())
         #: Inside ``with mock.patch(...)`` or a ``@patch``-decorated function: mocks, not pools.
         self.mocked = 0
         self.functions: list[ast.AST] = []
@@ -536,9 +602,9 @@ class ModuleAnalysis:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 self.defined.add(node.name)
         self._class_families(tree)
-        self._find_helpers(tree)
         for node in tree.body:
             self.visit(node)
+        self._resolve_helper_calls()
         return self
 
     def _class_families(self, tree: ast.Module) -> None:
@@ -558,34 +624,6 @@ class ModuleAnalysis:
                     parent[find(node.name)] = find(base.id)
         self.class_families = {name: find(name) for name in parent}
 
-    def _find_helpers(self, tree: ast.Module) -> None:
-        """Functions of this module that close/join (or end) what they are given."""
-
-        def scan(body: Iterable[ast.stmt], owner: Scope, prefix: str) -> None:
-            for node in body:
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    params = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
-                    if prefix == "self.":
-                        params = params[1:]
-                    ended = {}
-                    for position, param in enumerate(params):
-                        methods = _calls_on(node, param) & _ENDING
-                        for inner in ast.walk(node):
-                            if (
-                                isinstance(inner, (ast.For, ast.comprehension))
-                                and _dotted(inner.iter) == param
-                                and isinstance(inner.target, ast.Name)
-                            ):
-                                methods |= _calls_on(node, inner.target.id) & _ENDING
-                        if methods:
-                            ended[position] = methods
-                    if ended:
-                        self.helpers[(id(owner), prefix + node.name)] = ended
-                elif isinstance(node, ast.ClassDef):
-                    scan(node.body, owner, "self.")
-
-        scan(tree.body, self.root, "")
-
     def visit(self, node: ast.AST) -> None:
         """Visit ``node`` and its children."""
         method = _DISPATCH.get(type(node))
@@ -595,9 +633,24 @@ class ModuleAnalysis:
             self.generic_visit(node)
 
     def generic_visit(self, node: ast.AST) -> None:
-        """Visit every child of ``node``."""
-        for child in ast.iter_child_nodes(node):
-            self.visit(child)
+        """Visit every child of ``node`` (``ast.iter_child_nodes`` inlined: the hot loop)."""
+        dispatch = _DISPATCH
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        method = dispatch.get(type(item))
+                        if method is not None:
+                            method(self, item)
+                        else:
+                            self.generic_visit(item)
+            elif isinstance(value, ast.AST):
+                method = dispatch.get(type(value))
+                if method is not None:
+                    method(self, value)
+                else:
+                    self.generic_visit(value)
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
         for default in (*node.args.defaults, *node.args.kw_defaults):
@@ -632,6 +685,26 @@ class ModuleAnalysis:
         self.functions.pop()
         self.mocked -= mocked
         self.scope = outer
+        if not isinstance(node, ast.Lambda):
+            self._note_helper(node, scope, [a.arg for a in arguments])
+
+    def _note_helper(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope, params: list[str]
+    ) -> None:
+        """Record a module-level function or method that ends what it is given."""
+        if scope.parent is self.root:
+            name = node.name
+        elif scope.cls is not None and scope.cls.parent is self.root:
+            name, params = "self." + node.name, params[1:]
+        else:
+            return
+        ended = {}
+        for position, param in enumerate(params):
+            methods = set(self.calls.get((id(scope), param), {})) & _ENDING
+            if methods:
+                ended[position] = methods
+        if ended:
+            self.helpers[(id(self.root), name)] = ended
 
     def _class(self, node: ast.ClassDef) -> None:
         for expression in (*node.bases, *node.decorator_list, *(k.value for k in node.keywords)):
@@ -901,7 +974,9 @@ class ModuleAnalysis:
             self.visit(keyword.value)
         name = self.qualified(node.func)
         if name is not None:
-            self._constructor(name, node)
+            last = name.rsplit(".", 1)[-1]
+            if last in self.constructor_names:
+                self._constructor(name, node)
             self.named_calls.append((name, node))
             if name in ("os.fork", "os.forkpty", "pty.fork") and self.functions:
                 self.fork_functions[id(node)] = self.functions[-1]
@@ -917,7 +992,7 @@ class ModuleAnalysis:
                 if mapping is not None:
                     self.env_values[id(node)] = mapping
         handled: set[int] = set()
-        if isinstance(node.func, ast.Attribute):
+        if isinstance(node.func, ast.Attribute) and node.func.attr in _FOLLOWED_METHODS:
             receiver = node.func.value
             method = node.func.attr
             obj = self.by_call.get(id(receiver)) if isinstance(receiver, ast.Call) else None
@@ -936,16 +1011,9 @@ class ModuleAnalysis:
                         for added in self._objs_of_value(argument):
                             added.containers.add(key)
                             handled.add(id(added))
-        helper = self._helper(node.func)
-        if helper is not None:
-            for position, methods in helper.items():
-                if position < len(node.args):
-                    argument_key = self.key(node.args[position])
-                    if argument_key is not None:
-                        for method in methods:
-                            self._record(argument_key, method, node)
-                        for obj in self.objs_at(argument_key):
-                            handled.add(id(obj))
+        if not (self.objs or self.thread_objs):
+            return  # nothing made here yet that could be passed on or ended
+        helper = self._helper_key(node.func) if node.args else None
         if name is not None and name.rsplit(".", 1)[-1] == "close_and_join" and node.args:
             argument_key = self.key(node.args[0])
             if argument_key is not None:
@@ -953,23 +1021,49 @@ class ModuleAnalysis:
                 self._record(argument_key, "join", node)
                 for obj in self.objs_at(argument_key):
                     handled.add(id(obj))
-        # Anything else a pool is passed to may end it: stop guessing about its end.
-        for argument in (*node.args, *(k.value for k in node.keywords)):
+        # Anything else a pool is passed to may end it: stop guessing about its end,
+        # unless it goes to a helper of this module (decided once every helper is known).
+        passed: list[tuple[int, Key | None, Obj]] = []
+        for position, argument in enumerate((*node.args, *(k.value for k in node.keywords))):
             for obj in self._objs_of_value(argument):
                 if id(obj) not in handled and obj.call is not node:
-                    obj.escapes = True
+                    if helper is None or position >= len(node.args):
+                        obj.escapes = True
+                    else:
+                        passed.append((position, self.key(argument), obj))
+        if helper is not None:
+            keys = [self.key(a) for a in node.args]
+            self.helper_calls.append((helper, keys, passed, node))
 
-    def _helper(self, func: ast.AST) -> dict[int, set[str]] | None:
+    def _helper_key(self, func: ast.AST) -> Key | None:
+        """The key a helper function called as ``func`` would be stored under."""
         dotted = _dotted(func)
         if dotted is None:
             return None
         head, _, rest = dotted.partition(".")
         owner = self.owner(head, self.scope)
         if owner.cls is not None and head == owner.self_name and rest and "." not in rest:
-            return self.helpers.get((id(self.root), "self." + rest))
+            return (id(self.root), "self." + rest)
         if owner is self.root and not rest:
-            return self.helpers.get((id(self.root), dotted))
+            return (id(self.root), dotted)
         return None
+
+    def _resolve_helper_calls(self) -> None:
+        """Give the objects passed to helpers the methods the helpers call on them."""
+        for helper_key, keys, passed, node in self.helper_calls:
+            helper = self.helpers.get(helper_key)
+            ended = {}
+            if helper is not None:
+                for position, methods in helper.items():
+                    if position < len(keys) and keys[position] is not None:
+                        ended[position] = methods
+                        for method in methods:
+                            self.calls.setdefault(keys[position], {}).setdefault(method, []).append(
+                                node
+                            )
+            for position, _key, obj in passed:
+                if position not in ended:
+                    obj.escapes = True
 
     def _constructor(self, name: str, node: ast.Call) -> None:
         kind = None
@@ -1061,9 +1155,29 @@ THREAD_STARTERS = frozenset(
     }
 )
 
+#: Methods whose calls are followed (ending, tasks, containers, starting).
+_FOLLOWED_METHODS = frozenset(
+    {"close", "join", "terminate", "kill", "shutdown", "start", "is_alive", "__exit__"}
+    | TASK_METHODS
+    | _CONTAINER_ADD
+)
+
 _ENDING = frozenset({"close", "join", "terminate", "kill", "shutdown"})
 
+
+def _leaf(analysis: ModuleAnalysis, node: ast.AST) -> None:
+    """Nothing below this node matters: names, constants, contexts, operators."""
+
+
 _DISPATCH: dict[type[ast.AST], Callable[[ModuleAnalysis, Any], None]] = {
+    **{
+        kind: _leaf
+        for base in (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+        for kind in base.__subclasses__()
+    },
+    ast.Name: _leaf,
+    ast.Constant: _leaf,
+    ast.Pass: _leaf,
     ast.FunctionDef: ModuleAnalysis._function,
     ast.AsyncFunctionDef: ModuleAnalysis._function,
     ast.Lambda: ModuleAnalysis._function,
