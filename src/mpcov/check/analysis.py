@@ -170,7 +170,9 @@ def _import_aliases(node: ast.AST, module: str, is_package: bool, into: dict[str
 _CONSTRUCTOR_WORDS = re.compile(r"Pool|Process|Executor|Parallel|get_reusable_executor")
 
 
-def _may_construct(node: ast.AST, lines: Sequence[str] | None) -> bool:
+def _may_construct(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, lines: Sequence[str] | None
+) -> bool:
     """Whether a function's text could return a constructor call (cheaper than a walk)."""
     if lines is None:
         return True
@@ -1055,12 +1057,11 @@ class ModuleAnalysis:
             ended = {}
             if helper is not None:
                 for position, methods in helper.items():
-                    if position < len(keys) and keys[position] is not None:
+                    key = keys[position] if position < len(keys) else None
+                    if key is not None:
                         ended[position] = methods
                         for method in methods:
-                            self.calls.setdefault(keys[position], {}).setdefault(method, []).append(
-                                node
-                            )
+                            self.calls.setdefault(key, {}).setdefault(method, []).append(node)
             for position, _key, obj in passed:
                 if position not in ended:
                     obj.escapes = True
