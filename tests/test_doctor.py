@@ -292,11 +292,11 @@ def test_doctor_timeout_stops_the_command_and_names_it(
     (tmp_path / "sleeper.py").write_text("import time\ntime.sleep(60)\n")
     started = time.monotonic()
     done = _doctor(
-        ["--timeout", "8", "--json", "-", "--", *_coverage_run("sleeper.py")],
+        ["--timeout", "20", "--json", "-", "--", *_coverage_run("sleeper.py")],
         tmp_path,
         _environment(marker, private_tmp),
     )
-    assert time.monotonic() - started < 40
+    assert time.monotonic() - started < 60
     assert 1 == done.returncode, done.stderr
     document = _report(done.stdout)
     assert None is document["exit_code"]

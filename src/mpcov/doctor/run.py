@@ -123,7 +123,7 @@ def _stop(proc: subprocess.Popen[bytes], log: Path, reason: str) -> list[int]:
     """Stop the command's process group and every observed process still alive."""
     alive = [pid for pid, start in _observed(log) if pid != proc.pid and _alive(pid, start)]
     with contextlib.suppress(OSError):
-        _emit(log, "doctor_kill", reason=reason, pids=[proc.pid, *alive])
+        _emit(log, "doctor_kill", reason=reason, pids=[proc.pid, *alive], sig=int(signal.SIGTERM))
     if _POSIX:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGTERM)
