@@ -319,11 +319,21 @@ def test_doctor_sigterm_stops_everything_and_exits_130(
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 30
-    while len(_tagged_processes(marker)) < 3 and time.monotonic() < deadline:
+    deadline = time.monotonic() + 60
+
+    def started() -> int:
+        """Processes that have recorded their start in the doctor's (private) event log."""
+        logs = list(private_tmp.glob("mpcov-doctor-*/events.jsonl"))
+        return (
+            sum(1 for line in logs[0].read_text().splitlines() if '"e":"start"' in line)
+            if logs
+            else 0
+        )
+
+    while started() < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert 3 == len(_tagged_processes(marker))  # the doctor, the script, its child
-    time.sleep(0.3)  # let the child get through its start-up hook
+    assert 2 == started()  # the script and its child
+    assert 3 == len(_tagged_processes(marker))  # and the doctor
     doctor.send_signal(signal.SIGTERM)
     _, stderr = doctor.communicate(timeout=30)
     assert 130 == doctor.returncode
