@@ -40,6 +40,11 @@ def settings_summary(example: Example) -> list[nodes.Node]:
     for command in example.then:
         out.append(nodes.Text("then "))
         out.append(nodes.literal(text=" ".join(a for a in command if a not in ("{python}", "-m"))))
+    if example.exit_code or example.output:
+        said = "; ".join(f"\u201c{text}\u201d" for text in example.output)
+        out.append(
+            nodes.emphasis(text=f"exits {example.exit_code}" + (f": {said}" if said else ""))
+        )
     if not out:
         out.append(nodes.Text("no coverage settings"))
     joined: list[nodes.Node] = []
