@@ -477,6 +477,10 @@ class ModuleAnalysis:
         self.mappings: dict[Key, ast.AST] = {}
         #: Call -> the mapping its ``env=`` names.
         self.env_values: dict[int, ast.AST] = {}
+        #: Name -> the string constant last assigned to it (``code = textwrap.dedent("...")``).
+        self.strings: dict[Key, str] = {}
+        #: A name inside a command list -> the string it holds there.
+        self.word_values: dict[int, str] = {}
         self.mp_main_tests: list[ast.Compare] = []
         self.embed_imports: list[ast.AST] = []
         self.defined: set[str] = set()
@@ -785,6 +789,9 @@ class ModuleAnalysis:
             and value.func.id == "dict"
         ):
             self.mappings[key] = value
+        text = _string_value(value)
+        if text is not None:
+            self.strings[key] = text
         if isinstance(value, (ast.Call, ast.Attribute, ast.Name)) and not self._objs_of_value(
             value
         ):
@@ -988,6 +995,14 @@ class ModuleAnalysis:
                 self._thread(node)
             elif name == "os.kill" and len(node.args) >= 2:
                 self._kill(node)
+        if self.strings:
+            for argument in node.args:
+                if isinstance(argument, (ast.List, ast.Tuple)):
+                    for element in argument.elts:
+                        if isinstance(element, ast.Name):
+                            text = self.strings.get(self.key(element) or (0, ""))
+                            if text is not None:
+                                self.word_values[id(element)] = text
         for keyword in node.keywords:
             if keyword.arg == "env" and isinstance(keyword.value, ast.Name):
                 mapping = self.mappings.get(self.key(keyword.value) or (0, ""))
@@ -1136,6 +1151,18 @@ class ModuleAnalysis:
 _START_METHOD = re.compile(r"get_context\((\w+)\)")
 #: ``get_context(spawn)`` in a dotted name, back to ``get_context()``.
 _PLAIN_CALLS = re.compile(r"\((\w+)\)")
+
+
+def _string_value(node: ast.AST) -> str | None:
+    """A string constant, also through ``textwrap.dedent(...)`` or ``"...".format(...)``."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Call) and node.args and isinstance(node.func, ast.Attribute):
+        if node.func.attr == "dedent":
+            return _string_value(node.args[0])
+        if node.func.attr == "format":
+            return _string_value(node.func.value)
+    return None
 
 
 def _is_mock(name: str) -> bool:

@@ -8,6 +8,7 @@ that share a data file erase each other's data (``parallel``).
 from __future__ import annotations
 
 import ast
+import re
 
 from packaging.version import Version
 
@@ -90,14 +91,14 @@ def _python_child(call: ast.Call, a: ModuleAnalysis, project: frozenset[str]) ->
     for argument in arguments:
         if not isinstance(argument, (ast.List, ast.Tuple)):
             continue
-        words = [e.value if isinstance(e, ast.Constant) else None for e in argument.elts]
+        words = [_word(e, a) for e in argument.elts]
         for i, word in enumerate(words):
             following = words[i + 1] if i + 1 < len(words) else None
             if word == "-m" and isinstance(following, str):
                 if following.split(".", 1)[0] in TOOL_MODULES:
                     return False
             elif word == "-c" and isinstance(following, str):
-                if not any(name in following for name in project):
+                if not _imported(following) & project:
                     return False  # code that imports nothing of the project
             elif (isinstance(word, str) and word.endswith("setup.py")) or word in (
                 "--version",
@@ -106,6 +107,28 @@ def _python_child(call: ast.Call, a: ModuleAnalysis, project: frozenset[str]) ->
             ):
                 return False
     return True
+
+
+#: ``import a.b, c`` and ``from a import b`` statements in ``-c`` code.
+_IMPORTS = re.compile(r"(?:^|[\n;])[ \t]*(?:from[ \t]+([\w.]+)|import[ \t]+([\w., \t]+))")
+
+
+def _imported(code: str) -> set[str]:
+    """The top-level modules that ``-c`` code imports."""
+    found = set()
+    for module, modules in _IMPORTS.findall(code):
+        for name in (module or modules).split(","):
+            found.add(name.strip().split(".")[0].split(" ")[0])
+    return found
+
+
+def _word(node: ast.AST, a: ModuleAnalysis) -> object:
+    """A command word's value: a constant, or the string a name was given."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name):
+        return a.word_values.get(id(node))
+    return None
 
 
 def _mentions_environ(node: ast.AST) -> bool:
