@@ -170,6 +170,8 @@ def _run(example: Example, label: str) -> Case:
 
 
 CASES = _runnable()
+#: The outcome each header declares per label, before version-specific overrides.
+RACY = {example.name: dict(example.expect) for example, _ in CASES}
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +189,11 @@ def test_catalogue_doctor_names_the_right_cause(
     """A lost run is blamed on a cause its rules name; a measured run reports nothing lost."""
     case = results[(name, label)]
     if case.measured:
-        allowed = MEASURED_BUT_FLAGGED.get(name, set())
+        allowed = set(MEASURED_BUT_FLAGGED.get(name, set()))
+        if RACY[name].get(label) == "racy":
+            # Several workers ran the marked lines: one may lose its data to the race while
+            # another saves them. Then the doctor rightly names the example's own cause.
+            allowed |= _claimed().get(name, set())
         assert (case.codes == () and case.doctor_exit == 0) or (
             set(case.codes) <= allowed and case.doctor_exit == 1 and allowed
         ), case.stderr
