@@ -175,10 +175,16 @@ RACY = {example.name: dict(example.expect) for example, _ in CASES}
 
 
 @pytest.fixture(scope="module")
-def results() -> dict[tuple[str, str], Case]:
-    """Every case, run two at a time (the machine has two cores)."""
+def results(request: pytest.FixtureRequest) -> dict[tuple[str, str], Case]:
+    """Every selected case (``-k`` narrows them), run two at a time (the machine has two cores)."""
+    selected = {
+        (item.callspec.params["name"], item.callspec.params["label"])
+        for item in request.session.items
+        if hasattr(item, "callspec") and "name" in item.callspec.params
+    }
+    todo = [(e, label) for e, label in CASES if (e.name, label) in selected]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        done = list(pool.map(lambda case: _run(*case), CASES))
+        done = list(pool.map(lambda case: _run(*case), todo))
     return {(case.name, case.label): case for case in done}
 
 
