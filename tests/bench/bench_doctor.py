@@ -126,8 +126,8 @@ def _heavy(doctor: bool, folders: dict[str, Path]) -> float:
     lines = ["set -u"]
     for name, methods in HEAVY:
         for method in methods:
-            command = " ".join(shlex.quote(a) for a in _example_command(name, method))
-            lines.append(f"cd {shlex.quote(str(folders[name]))} && {command} >/dev/null 2>&1")
+            run = " ".join(shlex.quote(a) for a in _example_command(name, method))
+            lines.append(f"cd {shlex.quote(str(folders[name]))} && {run} >/dev/null 2>&1")
             lines.append("rm -f .coverage*")
     script = folders[HEAVY[0][0]].parent / f"{folders[HEAVY[0][0]].name}.sh"
     script.write_text("\n".join(lines) + "\n", encoding="utf-8")
