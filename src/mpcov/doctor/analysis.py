@@ -508,7 +508,8 @@ def _data_state(path: str) -> tuple[str, str]:
         data.read()
         data.measured_files()
     except (CoverageException, OSError) as exc:
-        return "unreadable", str(exc)
+        # coverage.py's message names the file, which the report shows already.
+        return "unreadable", str(exc).replace(str(Path(path).parent) + os.sep, "")
     return "ok", ""
 
 

@@ -52,7 +52,7 @@ _NOUN_ONE = {
 }
 _MOMENTS = {
     "saving": "while saving",
-    "busy": "while busy, before saving",
+    "busy": "while busy (before saving)",
     "before coverage started": "before coverage.py started in them (their tasks never ran)",
 }
 
