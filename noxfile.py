@@ -48,6 +48,19 @@ def _install(session: nox.Session, *args: str, tools: bool = False) -> None:
     session.install(*pins, *args)
 
 
+def _tmp(session: nox.Session, name: str = "") -> Path:
+    """A scratch folder for the session that is not inside its virtualenv.
+
+    Not ``session.create_tmp()``: that folder is inside the session's venv and becomes
+    ``TMPDIR`` for every later command, so the engine's run folders would be too, and
+    coverage.py treats a script below a folder with a ``pyvenv.cfg`` as a third-party
+    file it does not measure (coverage/inorout.py, ``_add_third_party_paths``).
+    """
+    path = ROOT / ".nox" / "_tmp" / session.name.replace("(", "-").replace(")", "") / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def _without(lock: Path, names: set[str], session: nox.Session) -> Path:
     """A copy of ``lock`` in the session's folder without the pins of ``names``."""
     kept = [
@@ -55,7 +68,7 @@ def _without(lock: Path, names: set[str], session: nox.Session) -> Path:
         for line in lock.read_text(encoding="utf-8").splitlines()
         if line.split("==")[0].strip().lower() not in names
     ]
-    out = Path(session.create_tmp()) / f"{lock.stem}-without-{'-'.join(sorted(names))}.txt"
+    out = _tmp(session) / f"{lock.stem}-without-{'-'.join(sorted(names))}.txt"
     out.write_text("\n".join(kept) + "\n", encoding="utf-8")
     return out
 
@@ -222,7 +235,7 @@ def soak(session: nox.Session) -> None:
         # Zero leftovers is part of the result: every process the campaign starts
         # inherits this marker, and its temporary folders go to a TMPDIR of its own.
         marker = f"{kind}-{os.getpid()}"
-        temp = Path(session.create_tmp()) / f"soak-{kind}"
+        temp = _tmp(session) / f"soak-{kind}"
         shutil.rmtree(temp, ignore_errors=True)
         temp.mkdir()
         burner = None
@@ -316,7 +329,7 @@ def drift(session: nox.Session) -> None:
         "tomli>=2; python_version<'3.11'",
         *_group("examples"),
     )
-    report = Path(session.create_tmp()) / "drift.json"
+    report = _tmp(session) / "drift.json"
     session.run(
         "python",
         "-m",
@@ -366,7 +379,7 @@ def lock(session: nox.Session) -> None:
 
 
 def _compile_locks(session: nox.Session, *, check: bool, extra: list[str] = []) -> None:  # noqa: B006 - never mutated
-    tmp = Path(session.create_tmp())
+    tmp = _tmp(session)
     for target, (groups, oldest) in LOCK_GROUPS.items():
         out = tmp / target.name if check else target
         if check:
