@@ -74,14 +74,20 @@ def _without(lock: Path, names: set[str], session: nox.Session) -> Path:
 
 
 # The version matrix: every CPython we test on with its newest coverage.py, and on one
-# interpreter the releases where behaviour changed: 6.5.0 (no `patch`, sigterm opt-in)
-# and 7.10.0 (`patch` arrives). "newest" excludes 7.17.1/7.17.2, which break combine;
+# interpreter the releases where behaviour changed: 6.5.0 (no `patch`, sigterm opt-in),
+# 7.10.0 (`patch` arrives) and 7.13.2 (before folders inside a virtualenv count as
+# third-party code). "newest" excludes 7.17.1/7.17.2, which break combine;
 # pip then picks the newest release that supports the interpreter.
 PYTHONS = ["3.9", "3.10", "3.11", "3.12", "3.13"]
 #: The main interpreter: the soak, the side recordings and the tools run on it.
 MAIN = "3.11"
 NEWEST = "coverage!=7.17.1,!=7.17.2"
-MATRIX = [(python, "newest") for python in PYTHONS] + [("3.11", "6.5.0"), ("3.11", "7.10.0")]
+MATRIX = [(python, "newest") for python in PYTHONS] + [
+    ("3.11", "6.5.0"),
+    ("3.11", "7.10.0"),
+    # The last release before 7.13.3 counted folders inside a virtualenv as third-party.
+    ("3.11", "7.13.2"),
+]
 MATRIX_IDS = [f"{python}-coverage-{cov}" for python, cov in MATRIX]
 RESULTS = ROOT / "docs" / "results" / "data"
 
@@ -94,9 +100,8 @@ def _install_for_matrix(session: nox.Session, coverage: str) -> None:
     """
     # pytest-cov 7 needs coverage >= 7.10.6: older releases run without the pytest
     # examples, which then report themselves as skipped.
-    groups = (
-        ["examples"] if coverage == "newest" else ["joblib", "billiard", "multiprocess", "mpire"]
-    )
+    modern = coverage == "newest" or tuple(map(int, coverage.split("."))) >= (7, 10, 6)
+    groups = ["examples"] if modern else ["joblib", "billiard", "multiprocess", "mpire"]
     extras = [req for group in groups for req in _group(group)]
     session.install("--no-deps", ".")
     if coverage == "newest":
