@@ -742,6 +742,10 @@ UNCOVERED: dict[str, str] = {
         "the loss comes from pytest-cov combining before loky's idle workers exit; under "
         "plain `coverage run` the same code is measured, so no static signal separates them"
     ),
+    "subprocess_script_below_venv": (
+        "the loss depends on where the script is at run time (below a folder with a "
+        "pyvenv.cfg), which the code does not show"
+    ),
 }
 
 

@@ -94,7 +94,7 @@ _RULE_LIST = (
             "data, even after every result has arrived, unless join() has already waited for them"
         ),
         fix="end the pool with pool.close() then pool.join(); terminate() only after join()",
-        examples=("pool_terminate_after_results",),
+        examples=("pool_terminate_after_results", "pool_close_terminate"),
         fixed_by=("pool_close_join",),
     ),
     Rule(
@@ -108,7 +108,7 @@ _RULE_LIST = (
             "let the child finish and join() it; if it must be stopped, set "
             "`[run] sigterm = true` (POSIX only) so the child saves first"
         ),
-        examples=("process_terminate_busy",),
+        examples=("process_terminate_busy", "process_os_kill_sigterm"),
         fixed_by=("process_terminate_busy_sigterm", "process_start_join"),
         sources=(
             (
@@ -340,7 +340,11 @@ _RULE_LIST = (
             'set `[run] concurrency = ["multiprocessing"]` in the configuration file '
             "(not on the command line)"
         ),
-        examples=("pytest_cov_pool_without_config", "pytest_xdist_pool_without_config"),
+        examples=(
+            "pytest_cov_pool_without_config",
+            "pytest_xdist_pool_without_config",
+            "executor_without_settings",
+        ),
         fixed_by=(
             "pytest_cov_pool_concurrency",
             "pytest_xdist_pool_concurrency",
