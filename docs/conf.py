@@ -41,6 +41,7 @@ extensions = [
     "notfound.extension",
     "mpcov_docs",
     "mpcov_doctor_docs",
+    "mpcov_bench_docs",
 ]
 
 source_suffix = {".md": "markdown"}

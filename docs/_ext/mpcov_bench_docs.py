@@ -89,7 +89,7 @@ class CoverageCostDirective(_BenchDirective):
         modes = [m for m in MODES if any(r["mode"] == m for r in rows)]
         header = ["task", "start method"]
         for mode in modes:
-            header.append(f"{MODES[mode]}: task ms" + ("" if mode == "none" else " (x)"))
+            header.append(f"{MODES[mode]}: task CPU ms" + ("" if mode == "none" else " (x)"))
         for mode in modes:
             header.append(f"{MODES[mode]}: child ms" + ("" if mode == "none" else " (x)"))
         cells: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}

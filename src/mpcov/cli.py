@@ -468,11 +468,13 @@ def _write_reports(document: dict[str, Any], targets: Sequence[Path]) -> int | N
 def run_verify(args: argparse.Namespace, *, own_process: bool = False) -> int:
     """Carry out ``mpcov verify`` with parsed arguments; return the exit status.
 
+    When mpcov is the program (the console script, ``python -m mpcov``) it may change
+    process-wide state: it becomes a child subreaper and starts a watchdog. Called
+    from other Python code it changes neither.
+
     Args:
         args: The parsed command line.
-        own_process: mpcov is the program (console script, ``python -m mpcov``) and
-            may change process-wide state: it becomes a child subreaper and starts a
-            watchdog. Called from other Python code it changes neither.
+        own_process: Whether mpcov is the program.
     """
     with processes.Interrupts():
         try:

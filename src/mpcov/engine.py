@@ -580,8 +580,7 @@ class Runner:
             example: The parsed example.
             label: The start method, or ``none``.
             index: The run's number within its row (names a kept folder).
-            expected: What the header expects here (exit code, output); by default
-                worked out for the current environment.
+            expected: What the header expects (exit code, output); default: here and now.
         """
         if expected is None:
             expected = Environment.current().expected(example, label)
@@ -678,14 +677,14 @@ def _split_marker(marker: str) -> tuple[str, int]:
     return name, int(line)
 
 
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 
-def run_all(
+def _run_all(
     runner: Runner,
-    calls: Sequence[Callable[[], T]],
+    calls: Sequence[Callable[[], _T]],
     jobs: int,
-    done: Callable[[int, T], None],
+    done: Callable[[int, _T], None],
 ) -> None:
     """Run ``calls`` ``jobs`` at a time; ``done(index, result)`` as each one finishes.
 
@@ -694,7 +693,7 @@ def run_all(
     meanwhile is ignored, since the cleanup already answers the first.
     """
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="mpcov-run")
-    pending: dict[Future[T], int] = {}
+    pending: dict[Future[_T], int] = {}
     try:
         for index, call in enumerate(calls):
             pending[pool.submit(call)] = index
@@ -744,7 +743,7 @@ def preflight_all(
     def record(index: int, outcome: tuple[str, ...] | PreflightError) -> None:
         outcomes[keys[index]] = outcome
 
-    run_all(runner, [functools.partial(one, first[key]) for key in keys], jobs, record)
+    _run_all(runner, [functools.partial(one, first[key]) for key in keys], jobs, record)
     return [
         refused[number] if number in refused else outcomes[_settings_key(example)]
         for number, example in enumerate(examples)
@@ -844,7 +843,7 @@ def verify(
         if progress is not None:
             progress(group, result, counter[0], total)
 
-    run_all(runner, calls, jobs or os.cpu_count() or 1, finished)
+    _run_all(runner, calls, jobs or os.cpu_count() or 1, finished)
     for group in groups:
         group.runs = [r for _, r in sorted(results[id(group)], key=lambda item: item[0])]
     return groups
