@@ -482,8 +482,8 @@ def coverage(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     """Check formatting and lint with ruff, types with mypy (strict), mpcov with mpcov check."""
-    # The examples' libraries too: mypy follows their imports.
-    _install(session, "-e", ".", *_group("lint"), *_group("examples"), tools=True)
+    # The examples' libraries and Sphinx too: mypy follows their imports.
+    _install(session, "-e", ".", *_group("lint"), *_group("examples"), *_group("docs"), tools=True)
     session.run("ruff", "format", "--check", ".")
     session.run("ruff", "check", ".")
     session.run("mypy", *session.posargs)
