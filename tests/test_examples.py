@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from mpcov import catalogue
 from mpcov.engine import RACY_MIN_RUNS, GroupResult, Runner, verify
 from mpcov.header import discover, parse
 
@@ -105,3 +106,35 @@ def test_example_name_says_what_it_shows(path: Path) -> None:
     name = parse(path).name
     assert re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", name), name
     assert not re.match(r"test_|.*_test$", name), name
+
+
+def _layout(root: Path, *, shipped: bool, checkout: bool) -> Path:
+    """A package folder ``root/src/mpcov`` with a shipped and/or a checkout catalogue."""
+    package = root / "src" / "mpcov"
+    package.mkdir(parents=True)
+    for folder, wanted in ((package / "examples", shipped), (root / "examples", checkout)):
+        folder.mkdir()
+        if wanted:
+            (folder / "pool_close_join.py").write_text("", encoding="utf-8")
+    return package
+
+
+@pytest.mark.parametrize(
+    ("shipped", "checkout", "expected"),
+    [
+        (True, True, "src/mpcov/examples"),
+        (False, True, "examples"),
+        (False, False, None),
+    ],
+)
+def test_catalogue_examples_dir_prefers_the_shipped_copy(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    shipped: bool,
+    checkout: bool,
+    expected: str | None,
+) -> None:
+    """The catalogue inside the package wins, then a checkout's; a folder without scripts is none."""
+    monkeypatch.setattr(catalogue, "_HERE", _layout(tmp_path, shipped=shipped, checkout=checkout))
+    found = catalogue.examples_dir()
+    assert (None if expected is None else tmp_path / expected) == found
