@@ -100,10 +100,10 @@ class DecisionsDirective(MpcovDirective):
         for number, line in enumerate(self.content, start=1):
             if not line.strip():
                 continue
-            pattern, colon, names = line.partition(":")
+            pattern, colon, listed = line.partition(":")
             if not colon or not pattern.strip():
                 raise self.error(f"{self.name}: line {number} is not 'Pattern: example ...'")
-            groups.append((pattern.strip(), self.names(names)))
+            groups.append((pattern.strip(), self.names(listed)))
         if not groups:
             raise self.error(f"{self.name}: no pattern listed")
         recordings = self.recordings()

@@ -165,7 +165,9 @@ class ListingDirective(MpcovDirective):
         parts = []
         for options in wanted:
             try:
-                text, _ = LiteralIncludeReader(path, options, self.config).read(location)
+                # get_source_and_line gives (None, None) for generated text; read() wants None.
+                source = location if location[0] is not None else None
+                text, _ = LiteralIncludeReader(path, options, self.config).read(source)
             except ValueError as exc:
                 raise self.error(f"{self.name}: {exc}") from None
             if not text.strip():
