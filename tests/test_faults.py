@@ -784,3 +784,53 @@ def test_fault_harness_sees_a_leftover_process(cli: Cli) -> None:
         proc.kill()
         proc.wait()
     assert [] == cli.processes()
+
+
+def test_group_first_process_dies_with_the_thread_that_started_it(tmp_path: Path) -> None:
+    """A run's first process gets SIGKILL when its starting thread ends (PR_SET_PDEATHSIG)."""
+    from mpcov.processes import Group
+
+    groups: list[Group] = []
+    ready = tmp_path / "ready"
+
+    def start() -> None:
+        groups.append(
+            Group(
+                [
+                    sys.executable,
+                    "-c",
+                    f"import pathlib, time; pathlib.Path({str(ready)!r}).touch(); time.sleep(300)",
+                ],
+                cwd=tmp_path,
+                env=dict(os.environ),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        # The death signal is set in the child's first milliseconds: end only after them.
+        deadline = time.monotonic() + PATIENCE
+        while not ready.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    starter = threading.Thread(target=start)
+    starter.start()
+    starter.join()
+    try:
+        assert -signal.SIGKILL == groups[0].popen.wait(timeout=PATIENCE)
+    finally:
+        groups[0].kill()
+        groups[0].clean(grace=1.0)
+
+
+def test_group_missing_program_raises_in_the_caller(tmp_path: Path) -> None:
+    """A program that does not exist is FileNotFoundError at start, not a shim's traceback."""
+    from mpcov.processes import Group
+
+    with pytest.raises(FileNotFoundError):
+        Group(
+            ["mpcov-no-such-program"],
+            cwd=tmp_path,
+            env=dict(os.environ),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )

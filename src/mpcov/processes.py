@@ -107,25 +107,32 @@ def is_subreaper() -> bool:
     return value.value != 0
 
 
-def _death_signal(parent: int) -> Callable[[], None] | None:
-    """A ``preexec_fn`` that SIGKILLs the child when the thread that started it dies.
+#: Run in a fresh interpreter before the command: set the death signal, then exec.
+#: Not a ``preexec_fn``: that runs Python between fork and exec in a copy of a process
+#: with other threads (the engine's workers), and on Python 3.9 it was seen to hang there
+#: (CPython warns that preexec_fn is not safe with threads). An exec'd interpreter has
+#: one thread; ``-I -S`` keeps its start-up to a few milliseconds.
+_DEATH_SIGNAL_SHIM = (
+    "import ctypes, os, sys\n"
+    f"ctypes.CDLL(None).prctl({_PR_SET_PDEATHSIG}, {int(signal.SIGKILL)}, 0, 0)\n"
+    # The parent died before the line above: the signal will never come.
+    "if os.getppid() != int(sys.argv[1]):\n"
+    f"    os.kill(os.getpid(), {int(signal.SIGKILL)})\n"
+    "os.execvp(sys.argv[2], sys.argv[2:])\n"
+)
 
-    The child runs it between fork and exec, in a process that may have other
-    threads: it only calls a function loaded beforehand, with plain integers.
-    ``PR_SET_PDEATHSIG`` fires when the *thread* that forked the child ends; the
-    engine starts runs from worker threads that live until every run has ended.
+
+def _with_death_signal(cmd: list[str], parent: int, path: str | None) -> list[str]:
+    """``cmd`` behind a shim that SIGKILLs it when the thread that started it dies.
+
+    ``PR_SET_PDEATHSIG`` survives exec and fires when the *thread* that forked the
+    child ends; the engine starts runs from worker threads that live until every run
+    has ended. Unchanged off Linux, without an interpreter to run the shim, or when
+    the program is not on the run's ``path`` (so Popen still raises FileNotFoundError).
     """
-    prctl = _prctl()
-    if prctl is None:
-        return None
-    kill = int(signal.SIGKILL)
-
-    def preexec() -> None:
-        prctl(_PR_SET_PDEATHSIG, kill, 0, 0)
-        if os.getppid() != parent:  # the parent died before the line above
-            os.kill(os.getpid(), kill)
-
-    return preexec
+    if _prctl() is None or not sys.executable or not cmd or shutil.which(cmd[0], path=path) is None:
+        return cmd
+    return [sys.executable, "-I", "-S", "-c", _DEATH_SIGNAL_SHIM, str(parent), *cmd]
 
 
 # --------------------------------------------------------------------------- /proc
@@ -304,7 +311,7 @@ class Group:
         options: dict[str, Any] = {}
         if POSIX:
             options["start_new_session"] = True
-            options["preexec_fn"] = _death_signal(os.getpid())
+            cmd = _with_death_signal(cmd, os.getpid(), environment.get("PATH", os.defpath))
         else:  # pragma: no cover - Windows
             options["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
         self.popen: subprocess.Popen[bytes] = subprocess.Popen(
