@@ -197,14 +197,25 @@ def test_observed_names_what_the_runs_showed() -> None:
     assert "skipped" == observed(_row("e", "fork", 0, 0, "", skip_reason="no"))
 
 
-def test_racy_row_that_never_raced_does_not_agree(tree: Tree) -> None:
-    """A racy declaration with 30 identical runs is flagged, whatever an old recording said."""
+def test_racy_row_that_never_lost_does_not_agree(tree: Tree) -> None:
+    """A racy declaration with 30 measured runs is flagged, whatever an old recording said."""
+    example = parse(ROOT / "examples" / "pool_with_block_only.py")
+    row = _row(example.name, "fork", 30, 30, example.header_sha256, expect="racy", matches=True)
+    path = tree.results / "racy.json"
+    path.write_text(json.dumps(_recording("3.12.1", "7.17.3", [row])))
+    (info,) = cells(example, [Recording(path, json.loads(path.read_text()))], "fork")
+    assert (True, False) == (info.never_lost, info.agrees)
+
+
+def test_racy_row_lost_every_time_agrees(tree: Tree) -> None:
+    """A racy declaration lost in all 30 runs agrees, and its evidence bounds the measured rate."""
     example = parse(ROOT / "examples" / "pool_with_block_only.py")
     row = _row(example.name, "fork", 0, 30, example.header_sha256, expect="racy", matches=True)
     path = tree.results / "racy.json"
     path.write_text(json.dumps(_recording("3.12.1", "7.17.3", [row])))
     (info,) = cells(example, [Recording(path, json.loads(path.read_text()))], "fork")
-    assert (True, False) == (info.never_raced, info.agrees)
+    assert (False, True) == (info.never_lost, info.agrees)
+    assert "lost in all 30, measured < 9.5%" == data.evidence(row)
 
 
 def test_version_span_never_hides_an_exception() -> None:

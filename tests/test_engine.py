@@ -419,9 +419,11 @@ def _result(outcome: str) -> RunResult:
         ("partial", ["partial", "measured"], False, False),
         # Fewer runs than RACY_MIN_RUNS cannot show that a race never happens...
         ("racy", ["measured"] * 19, False, True),
-        # ...but 20 one-sided runs contradict "racy", in either direction.
+        # ...but 20 runs without a loss contradict "racy"; 20 losses do not (the race
+        # is there, this timing always loses it).
         ("racy", ["measured"] * 20, False, False),
-        ("racy", ["lost"] * 20, False, False),
+        ("racy", ["lost"] * 20, False, True),
+        ("racy", ["measured"] * 19 + ["partial"], False, True),
         ("racy", ["lost"] * 19 + ["measured"], False, True),
         (None, [], False, None),
     ],
@@ -447,7 +449,8 @@ def test_group_matches_judges_runs_against_the_expectation(
         ("lost", ["lost"] * 200, "measured in 0 of 200 runs (rate < 1.5%, 95%)"),
         ("lost", ["lost", "measured"], "1 of 2 runs not lost"),
         ("racy", ["measured"] * 7 + ["lost"] * 23, "7/30 measured, 95% interval 12%-41%"),
-        ("racy", ["measured"] * 30, "never raced in 30 runs (30/30 measured)"),
+        ("racy", ["measured"] * 30, "never lost in 30 runs (30/30 measured)"),
+        ("racy", ["lost"] * 30, "lost in all 30 runs (measured rate < 9.5%, 95%)"),
         ("racy", ["lost"] * 3, "too few runs to show a race (3 < 20)"),
     ],
 )

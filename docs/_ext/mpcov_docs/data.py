@@ -237,8 +237,8 @@ def observed(row: Mapping[str, Any]) -> str:
 
 
 def evidence(row: Mapping[str, Any]) -> str:
-    """The statistics behind a row, short: ``loss < 14%``, ``12%-41%``, ``never raced in 30``."""
-    from mpcov.stats import percent, wilson_interval
+    """The statistics behind a row, short: ``loss < 14%``, ``12%-41%``, ``never lost in 30``."""
+    from mpcov.stats import percent, wilson_interval, zero_events_upper_bound
 
     runs, measured = row["runs"], row["measured"]
     if not runs:
@@ -249,7 +249,11 @@ def evidence(row: Mapping[str, Any]) -> str:
         return f"{what} < {percent(bound)}"
     if row["expect"] == "racy":
         if measured in (0, runs):
-            return f"never raced in {runs}" if runs >= row.get("racy_min_runs", 20) else ""
+            if runs < row.get("racy_min_runs", 20):
+                return ""
+            if measured:
+                return f"never lost in {runs}"
+            return f"lost in all {runs}, measured < {percent(zero_events_upper_bound(runs))}"
         low, high = wilson_interval(measured, runs)
         return f"{percent(low)}-{percent(high)}"
     return ""
@@ -269,24 +273,24 @@ class Cellinfo:
     stale: bool
 
     @property
-    def never_raced(self) -> bool:
-        """A racy declaration with enough runs that all came out the same (the engine's rule)."""
+    def never_lost(self) -> bool:
+        """A racy declaration with enough runs and none of them lost (the engine's rule)."""
         runs = int(self.row["runs"])
         minimum = int(
             self.row.get("racy_min_runs") or self.recording.doc.get("racy_min_runs") or 20
         )
-        return self.declared == "racy" and runs >= minimum and self.seen in ("measured", "lost")
+        return self.declared == "racy" and runs >= minimum and self.seen == "measured"
 
     @property
     def agrees(self) -> bool | None:
         """Whether the runs agree with the current declaration; ``None`` for skips and stale rows.
 
-        A racy row of 20 runs or more that never raced does not agree, as the engine
-        judges it since results schema 2, even where an older recording said it did.
+        A racy row of 20 runs or more that never lost does not agree, as the engine
+        judges it, even where an older recording said it did.
         """
         if self.stale or self.seen == "skipped" or self.declared.startswith("skip"):
             return None
-        if self.never_raced:
+        if self.never_lost:
             return False
         return bool(self.row["matches"]) and self.row.get("expect") == self.declared
 

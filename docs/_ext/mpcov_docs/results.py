@@ -61,8 +61,8 @@ def run_text(info: Cellinfo) -> str:
         text += f", {row['timeouts']} timed out"
     if info.stale:
         text += f"; recorded for an older header (declared {row['expect']} then)"
-    elif info.never_raced:
-        text += f"; does NOT match the declared {info.declared}: it never raced"
+    elif info.never_lost:
+        text += f"; does NOT match the declared {info.declared}: it never lost"
     elif info.agrees is False:
         text += f"; does NOT match the declared {info.declared}"
     elif info.agrees:
