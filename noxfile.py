@@ -435,8 +435,9 @@ def tests(session: nox.Session) -> None:
     # Data files left by an interrupted run would be combined with this run's.
     session.run("coverage", "erase", env=env)
     # Every example through the engine, and the package built and installed: minutes, so
-    # on the main Python only (the matrix sessions run the examples on the others).
-    marks = [] if main else ["-m", "not slow"]
+    # on the main Python only (the matrix sessions run the examples on the others). The
+    # doctor on the whole catalogue takes tens of minutes: nox -s doctor_catalogue.
+    marks = ["-m", "not catalogue" if main else "not slow and not catalogue"]
     session.run(
         "coverage",
         "run",
@@ -451,6 +452,17 @@ def tests(session: nox.Session) -> None:
     # Only a passing run hands its data on: the coverage session combines what it finds.
     session.run("coverage", "combine", "--quiet", env=env)
     session.notify("coverage")
+
+
+@nox.session(default=False, python=MAIN)
+def doctor_catalogue(session: nox.Session) -> None:
+    """Run ``mpcov doctor`` on every example and start method: the right cause for each loss.
+
+    Tens of minutes on two cores, so not part of ``nox -s tests``; CI runs it as a job
+    of its own. ``-- -k pool_with_block_only`` runs one example's cases.
+    """
+    _install(session, ".", *_group("test"), *_group("examples"))
+    session.run("pytest", "tests/test_doctor_catalogue.py", "-m", "catalogue", *session.posargs)
 
 
 @nox.session(default=False, python=MAIN)

@@ -13,13 +13,18 @@ import pytest
 #: only. A file can say so itself (``pytestmark = pytest.mark.slow``); this list is for
 #: those that do not yet.
 SLOW_FILES = frozenset({"test_doctor_catalogue.py"})
+#: Files too slow even for the main Python's run (tens of minutes): their own session,
+#: ``nox -s doctor_catalogue``, runs them.
+CATALOGUE_FILES = frozenset({"test_doctor_catalogue.py"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test of the files in :data:`SLOW_FILES` as slow."""
+    """Mark the tests of :data:`SLOW_FILES` slow and of :data:`CATALOGUE_FILES` catalogue."""
     for item in items:
         if item.path.name in SLOW_FILES:
             item.add_marker(pytest.mark.slow)
+        if item.path.name in CATALOGUE_FILES:
+            item.add_marker(pytest.mark.catalogue)
 
 
 #: Files that import the docs extension, hence Sphinx: the docs group, Python 3.11+,

@@ -28,10 +28,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Callable, Literal, TypeVar
+from typing import IO, TYPE_CHECKING, Callable, Literal, TypeVar
 
-import coverage
-from coverage.exceptions import CoverageException
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -40,6 +38,10 @@ from mpcov.header import NO_START_METHOD, Example, Expected
 from mpcov.processes import KILL_TIMEOUT, Group, Leftovers
 from mpcov.stats import percent, wilson_interval, zero_events_upper_bound
 from mpcov.versions import closure, installed_distributions
+
+if TYPE_CHECKING:
+    # Imported where used: coverage.py is a quarter of a second of every mpcov start-up.
+    import coverage
 
 #: How a run ended, before looking at coverage data.
 Status = Literal["ok", "timeout", "crashed"]
@@ -240,6 +242,8 @@ class Environment:
     @classmethod
     def current(cls) -> Environment:
         """Describe this interpreter, its installed distributions and this machine."""
+        import coverage
+
         return cls(
             python_version=platform.python_version(),
             implementation=platform.python_implementation(),
@@ -323,6 +327,9 @@ def read_data(
     Returns:
         The measured lines per file (resolved paths), and what was found of each data file.
     """
+    import coverage
+    from coverage.exceptions import CoverageException
+
     wanted = {f.resolve(): f.resolve() for f in files}
     lines: dict[Path, set[int]] = {f: set() for f in wanted}
     infos: list[DataFileInfo] = []
@@ -355,6 +362,8 @@ def read_data(
 
 def _close(data: coverage.CoverageData) -> None:
     """Close the data file's database now (3.13 warns about connections left to the GC)."""
+    from coverage.exceptions import CoverageException
+
     close = getattr(data, "close", None)
     if close is None:  # pragma: no cover - coverage releases without it
         return
