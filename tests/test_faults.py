@@ -822,6 +822,16 @@ def test_group_first_process_dies_with_the_thread_that_started_it(tmp_path: Path
         groups[0].clean(grace=1.0)
 
 
+def test_group_interpreter_shim_sets_the_death_signal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without setpriv the run goes through a bare interpreter, which sets the signal too."""
+    from mpcov import processes
+
+    monkeypatch.setattr(processes, "_setpriv", lambda: None)
+    test_group_first_process_dies_with_the_thread_that_started_it(tmp_path)
+
+
 def test_group_missing_program_raises_in_the_caller(tmp_path: Path) -> None:
     """A program that does not exist is FileNotFoundError at start, not a shim's traceback."""
     from mpcov.processes import Group

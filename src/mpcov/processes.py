@@ -122,15 +122,27 @@ _DEATH_SIGNAL_SHIM = (
 )
 
 
+@functools.cache
+def _setpriv() -> str | None:
+    """util-linux's ``setpriv``, which sets the death signal and execs in about a millisecond."""
+    return shutil.which("setpriv") if LINUX else None
+
+
 def _with_death_signal(cmd: list[str], parent: int, path: str | None) -> list[str]:
     """``cmd`` behind a shim that SIGKILLs it when the thread that started it dies.
 
     ``PR_SET_PDEATHSIG`` survives exec and fires when the *thread* that forked the
     child ends; the engine starts runs from worker threads that live until every run
-    has ended. Unchanged off Linux, without an interpreter to run the shim, or when
-    the program is not on the run's ``path`` (so Popen still raises FileNotFoundError).
+    has ended. The shim is ``setpriv --pdeathsig KILL`` where util-linux has it, else
+    a bare interpreter (about 20 ms more per run). Unchanged off Linux, and when the
+    program is not on the run's ``path`` (so Popen still raises FileNotFoundError).
     """
-    if _prctl() is None or not sys.executable or not cmd or shutil.which(cmd[0], path=path) is None:
+    if _prctl() is None or not cmd or shutil.which(cmd[0], path=path) is None:
+        return cmd
+    setpriv = _setpriv()
+    if setpriv is not None:
+        return [setpriv, "--pdeathsig", "KILL", "--", *cmd]
+    if not sys.executable:  # pragma: no cover - an embedded interpreter
         return cmd
     return [sys.executable, "-I", "-S", "-c", _DEATH_SIGNAL_SHIM, str(parent), *cmd]
 
