@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import signal
 import textwrap
 from pathlib import Path
 from typing import Callable
@@ -16,6 +17,21 @@ SLOW_FILES = frozenset({"test_doctor_catalogue.py"})
 #: Files too slow even for the main Python's run (tens of minutes): their own session,
 #: ``nox -s doctor_catalogue``, runs them.
 CATALOGUE_FILES = frozenset({"test_doctor_catalogue.py"})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Give the tests the signal dispositions of a terminal, however pytest was started.
+
+    A shell starts background jobs with SIGINT ignored and nohup ignores SIGHUP; an
+    ignored signal is inherited by every process the tests start, and mpcov rightly
+    keeps it ignored. A Python handler is not inherited across exec: the processes
+    the fault tests start get the default action, as from a terminal.
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    hangup = getattr(signal, "SIGHUP", None)
+    if hangup is not None and signal.getsignal(hangup) is signal.SIG_IGN:
+        signal.signal(hangup, lambda signum, frame: None)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

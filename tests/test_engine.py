@@ -10,6 +10,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Callable
 
@@ -942,6 +943,21 @@ def test_run_says_when_escapes_cannot_be_caught(
         os.kill(escaped, 9)
 
 
+@pytest.fixture
+def python_sigint() -> Iterator[None]:
+    """Python's own Ctrl-C handler, as in a terminal.
+
+    A shell starts background jobs with SIGINT ignored, and Python then keeps it so:
+    these tests must not depend on how their runner was started.
+    """
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+@pytest.mark.usefixtures("python_sigint")
 def test_interrupts_raise_once_then_only_count() -> None:
     """The first stop signal raises KeyboardInterrupt; later ones during cleanup do not."""
     with processes.Interrupts() as interrupts:
@@ -953,9 +969,23 @@ def test_interrupts_raise_once_then_only_count() -> None:
     assert signal.default_int_handler is signal.getsignal(signal.SIGINT)
 
 
+@pytest.mark.usefixtures("python_sigint")
 def test_deferred_signals_ignore_python_handlers_only_while_active() -> None:
     """Inside the block a Ctrl-C does nothing; afterwards the usual handler is back."""
     with processes.deferred_signals():
         signal.raise_signal(signal.SIGINT)
     with pytest.raises(KeyboardInterrupt):
         signal.raise_signal(signal.SIGINT)
+
+
+def test_interrupts_keep_an_inherited_ignore() -> None:
+    """A signal mpcov was started with ignored (nohup) is caught, and does nothing."""
+    before = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        with processes.Interrupts() as interrupts:
+            assert signal.SIG_IGN is not signal.getsignal(signal.SIGHUP)
+            signal.raise_signal(signal.SIGHUP)
+        assert (None, 0) == (interrupts.received, interrupts.later)
+        assert signal.SIG_IGN is signal.getsignal(signal.SIGHUP)
+    finally:
+        signal.signal(signal.SIGHUP, before)

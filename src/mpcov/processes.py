@@ -569,6 +569,11 @@ class Interrupts:
     A second Ctrl-C while runs are being stopped must not cut the cleanup short, so
     after the first stop signal every further one is recorded and ignored. Use it
     as a context manager in the main thread; elsewhere it does nothing.
+
+    A signal that mpcov was started with ignored stays ignored (``nohup mpcov verify``
+    survives a hang-up; a shell's background job ignores Ctrl-C), but it is caught
+    rather than left ignored: an ignored signal is inherited across exec, and a run's
+    behaviour must not depend on how mpcov was started.
     """
 
     def __init__(self) -> None:
@@ -576,8 +581,11 @@ class Interrupts:
         self.received: signal.Signals | None = None
         self.later = 0
         self._previous: dict[signal.Signals, Any] = {}
+        self._ignored: set[int] = set()
 
     def _handler(self, signum: int, frame: FrameType | None) -> None:
+        if signum in self._ignored:
+            return
         if self.received is None:
             self.received = signal.Signals(signum)
             raise KeyboardInterrupt
@@ -587,7 +595,10 @@ class Interrupts:
         """Install the handler for every stop signal (main thread only)."""
         if threading.current_thread() is threading.main_thread():
             for signum in STOP_SIGNALS:
-                self._previous[signum] = signal.signal(signum, self._handler)
+                previous = signal.signal(signum, self._handler)
+                self._previous[signum] = previous
+                if previous is signal.SIG_IGN:
+                    self._ignored.add(int(signum))
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -595,6 +606,7 @@ class Interrupts:
         for signum, previous in self._previous.items():
             signal.signal(signum, previous)
         self._previous.clear()
+        self._ignored.clear()
 
 
 @contextlib.contextmanager
