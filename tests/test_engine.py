@@ -989,3 +989,15 @@ def test_interrupts_keep_an_inherited_ignore() -> None:
         assert signal.SIG_IGN is signal.getsignal(signal.SIGHUP)
     finally:
         signal.signal(signal.SIGHUP, before)
+
+
+@pytest.mark.usefixtures("python_sigint")
+def test_interrupts_until_exit_keep_ignoring_after_a_stop() -> None:
+    """For the program itself, a Ctrl-C after the block (on the way out) does nothing."""
+    with processes.Interrupts(until_exit=True) as interrupts, pytest.raises(KeyboardInterrupt):
+        signal.raise_signal(signal.SIGINT)
+    try:
+        signal.raise_signal(signal.SIGINT)  # would raise KeyboardInterrupt if restored
+        assert signal.SIGINT == interrupts.received
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)

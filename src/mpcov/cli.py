@@ -477,7 +477,7 @@ def run_verify(args: argparse.Namespace, *, own_process: bool = False) -> int:
         args: The parsed command line.
         own_process: Whether mpcov is the program.
     """
-    with processes.Interrupts():
+    with processes.Interrupts(until_exit=own_process):
         try:
             return _run_verify(args, own_process=own_process)
         except KeyboardInterrupt:
