@@ -219,3 +219,17 @@ def test_compare_cli_bad_input_is_a_one_line_usage_error(
     assert 1 == len(err)
     assert err[0].startswith(f"mpcov: error: {bad}")
     assert message in err[0]
+
+
+def test_compare_common_ignores_rows_only_one_document_holds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A selection's drift run: rows it did not run are not changes with --common."""
+    a = _write(tmp_path / "a.json", _document(_row("pool"), _row("joblib")))
+    b = _write(tmp_path / "b.json", _document(_row("joblib")))
+    assert 1 == main(["compare", str(a), str(b)])
+    capsys.readouterr()
+    assert 0 == main(["compare", str(a), str(b), "--common"])
+    out = capsys.readouterr().out
+    assert out.startswith("0 of 1 rows changed: a.json")
+    assert out.rstrip().endswith("(rows both hold)")

@@ -212,9 +212,15 @@ def _version_changes(before: Document, after: Document, b: Row | None, a: Row | 
     return out
 
 
-def compare(before: Document, after: Document) -> list[Change]:
-    """Every row whose outcome changed from ``before`` to ``after``, in ``after``'s order."""
+def compare(before: Document, after: Document, *, common: bool = False) -> list[Change]:
+    """Every row whose outcome changed from ``before`` to ``after``, in ``after``'s order.
+
+    ``common``: only rows both documents hold (``after`` ran a selection of the
+    catalogue, so what it did not run is not a change).
+    """
     keys = list(after.rows) + [k for k in before.rows if k not in after.rows]
+    if common:
+        keys = [k for k in keys if k in before.rows and k in after.rows]
     out = []
     for key in keys:
         b, a = before.rows.get(key), after.rows.get(key)
@@ -272,14 +278,19 @@ def pick_recording(directory: Path, after: Document) -> Document:
     return max(candidates, key=lambda d: _version_key(d.coverage))
 
 
-def text_report(before: Document, after: Document, changes: Sequence[Change]) -> str:
+def text_report(
+    before: Document, after: Document, changes: Sequence[Change], *, common: bool = False
+) -> str:
     """A plain-text table of the changes, with a summary line first."""
-    total = len(set(before.rows) | set(after.rows))
+    keys = set(before.rows) & set(after.rows) if common else set(before.rows) | set(after.rows)
+    total = len(keys)
     summary = (
         f"{len(changes)} of {total} rows changed: {before.path.name} ({before.python}, "
         f"coverage {before.coverage}) -> {after.path.name} ({after.python}, "
         f"coverage {after.coverage})"
     )
+    if common:
+        summary += " (rows both hold)"
     if not changes:
         return summary
     header = ("example", "method", "before", "after", "versions that differ")
@@ -301,9 +312,11 @@ def text_report(before: Document, after: Document, changes: Sequence[Change]) ->
     return "\n".join([summary, "", *(line.rstrip() for line in lines)])
 
 
-def markdown_report(before: Document, after: Document, changes: Sequence[Change]) -> str:
+def markdown_report(
+    before: Document, after: Document, changes: Sequence[Change], *, common: bool = False
+) -> str:
     """The changes as a Markdown table (for a CI job summary)."""
-    first = text_report(before, after, []).splitlines()[0]
+    first = text_report(before, after, [], common=common).splitlines()[0]
     if not changes:
         return first + "\n"
     lines = [
@@ -359,6 +372,14 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default="text",
         help="text for people (default), markdown for a CI summary",
     )
+    c.add_argument(
+        "--common",
+        action="store_true",
+        help=(
+            "compare only the rows both documents hold (AFTER ran a selection, such as "
+            "verify --select); without it a row only one holds is a change"
+        ),
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -372,7 +393,7 @@ def run(args: argparse.Namespace) -> int:
         )
     except CompareError as exc:
         return error(str(exc))
-    changes = compare(before, after)
+    changes = compare(before, after, common=args.common)
     report = markdown_report if args.format == "markdown" else text_report
-    sys.stdout.write(report(before, after, changes).rstrip("\n") + "\n")
+    sys.stdout.write(report(before, after, changes, common=args.common).rstrip("\n") + "\n")
     return EXIT_FOUND if changes else EXIT_OK

@@ -128,6 +128,8 @@ class Recording:
             ),
             f"libraries: {libraries}" if libraries else "no library versions recorded",
             runs + f", {self.doc['jobs']} at a time",
+            # A campaign may record only the examples its versions decide.
+            f"{len({r['example'] for r in self.doc['results']})} examples, {len(self.doc['results'])} rows",
         ]
         if lock:
             parts.append(f"installed from {lock['file']} (sha256 {lock['sha256'][:12]})")
