@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 
 from mpcov_docs import data
 from mpcov_docs.data import (
+    Cellinfo,
     Recording,
     cells,
     coverage_tables,
@@ -197,23 +198,27 @@ def test_observed_names_what_the_runs_showed() -> None:
     assert "skipped" == observed(_row("e", "fork", 0, 0, "", skip_reason="no"))
 
 
-def test_racy_row_that_never_lost_does_not_agree(tree: Tree) -> None:
-    """A racy declaration with 30 measured runs is flagged, whatever an old recording said."""
+def _racy_fork_cell(tree: Tree, measured: int) -> tuple[Cellinfo, dict[str, Any]]:
+    """The fork cell of a one-row recording: pool_with_block_only, racy, ``measured``/30."""
     example = parse(ROOT / "examples" / "pool_with_block_only.py")
-    row = _row(example.name, "fork", 30, 30, example.header_sha256, expect="racy", matches=True)
+    row = _row(
+        example.name, "fork", measured, 30, example.header_sha256, expect="racy", matches=True
+    )
     path = tree.results / "racy.json"
     path.write_text(json.dumps(_recording("3.12.1", "7.17.3", [row])))
     (info,) = cells(example, [Recording(path, json.loads(path.read_text()))], "fork")
+    return info, row
+
+
+def test_racy_row_that_never_lost_does_not_agree(tree: Tree) -> None:
+    """A racy declaration with 30 measured runs is flagged, whatever an old recording said."""
+    info, _ = _racy_fork_cell(tree, measured=30)
     assert (True, False) == (info.never_lost, info.agrees)
 
 
 def test_racy_row_lost_every_time_agrees(tree: Tree) -> None:
     """A racy declaration lost in all 30 runs agrees, and its evidence bounds the measured rate."""
-    example = parse(ROOT / "examples" / "pool_with_block_only.py")
-    row = _row(example.name, "fork", 0, 30, example.header_sha256, expect="racy", matches=True)
-    path = tree.results / "racy.json"
-    path.write_text(json.dumps(_recording("3.12.1", "7.17.3", [row])))
-    (info,) = cells(example, [Recording(path, json.loads(path.read_text()))], "fork")
+    info, row = _racy_fork_cell(tree, measured=0)
     assert (False, True) == (info.never_lost, info.agrees)
     assert "lost in all 30, measured < 9.5%" == data.evidence(row)
 

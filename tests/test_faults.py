@@ -786,8 +786,8 @@ def test_fault_harness_sees_a_leftover_process(cli: Cli) -> None:
     assert [] == cli.processes()
 
 
-def test_group_first_process_dies_with_the_thread_that_started_it(tmp_path: Path) -> None:
-    """A run's first process gets SIGKILL when its starting thread ends (PR_SET_PDEATHSIG)."""
+def _assert_dies_with_its_starting_thread(tmp_path: Path) -> None:
+    """Start a Group from a thread that then ends: its first process must get SIGKILL."""
     from mpcov.processes import Group
 
     groups: list[Group] = []
@@ -822,6 +822,11 @@ def test_group_first_process_dies_with_the_thread_that_started_it(tmp_path: Path
         groups[0].clean(grace=1.0)
 
 
+def test_group_first_process_dies_with_the_thread_that_started_it(tmp_path: Path) -> None:
+    """A run's first process gets SIGKILL when its starting thread ends (PR_SET_PDEATHSIG)."""
+    _assert_dies_with_its_starting_thread(tmp_path)
+
+
 def test_group_interpreter_shim_sets_the_death_signal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -829,7 +834,7 @@ def test_group_interpreter_shim_sets_the_death_signal(
     from mpcov import processes
 
     monkeypatch.setattr(processes, "_setpriv", lambda: None)
-    test_group_first_process_dies_with_the_thread_that_started_it(tmp_path)
+    _assert_dies_with_its_starting_thread(tmp_path)
 
 
 def test_group_missing_program_raises_in_the_caller(tmp_path: Path) -> None:

@@ -67,10 +67,10 @@ exit status:
 signals and leftovers:
   Runs live in sessions of their own, so a closed terminal (SIGHUP) reaches only
   mpcov, which stops them as it does on Ctrl-C. A signal mpcov was started with
-  ignored stays ignored: under nohup it survives a hang-up. A second Ctrl-C while runs are being
-  stopped is ignored, so the cleanup always finishes. On Linux mpcov is a child
-  subreaper: a process that leaves its run's group (setsid, double fork) is still
-  found, killed and reported in the run's problems.
+  ignored stays ignored: under nohup it survives a hang-up. A second Ctrl-C while
+  runs are being stopped is ignored, so the cleanup always finishes. On Linux
+  mpcov is a child subreaper: a process that leaves its run's group (setsid,
+  double fork) is still found, killed and reported in the run's problems.
   If mpcov is SIGKILLed, a watchdog process kills its runs (found by the MPCOV_RUN
   variable in their environment) and removes their temporary folders, and each
   run's first process dies with mpcov (PR_SET_PDEATHSIG). What can remain: a
