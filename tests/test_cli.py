@@ -10,7 +10,7 @@ from typing import Any, Callable
 import jsonschema
 import pytest
 
-from mpcov.cli import main
+from mpcov.cli import build_parser, main
 from mpcov.engine import Environment
 from mpcov.report import SCHEMA_PATH, record_name
 
@@ -287,6 +287,23 @@ def test_verify_record_writes_the_named_recording(
     jsonschema.validate(document, json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
     assert ("soak", ["good"]) == (document["label"], [r["example"] for r in document["results"]])
     assert f"JSON report written to data/{name}" in err.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("label", "accepted"),
+    [("cloudpickle-3.1.2", True), ("soak_load", True), ("../x", False), (".hidden", False)],
+)
+def test_verify_label_allows_versions_but_no_paths(
+    capsys: pytest.CaptureFixture[str], label: str, accepted: bool
+) -> None:
+    """A label may name a version (dots) but never a path or a hidden file."""
+    parser = build_parser()
+    if accepted:
+        assert label == parser.parse_args(["verify", "--label", label]).label
+    else:
+        with pytest.raises(SystemExit):
+            parser.parse_args(["verify", "--label", label])
+        assert "it becomes part of a file name" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -124,9 +124,10 @@ def _positive_float(text: str) -> float:
 
 
 def _label(text: str) -> str:
-    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", text):
+    # Dots for versions (cloudpickle-3.1.2); no slash, and no leading dot or dash.
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", text):
         raise argparse.ArgumentTypeError(
-            f"{text!r}: use lower-case letters, digits, - and _ (it becomes part of a file name)"
+            f"{text!r}: use lower-case letters, digits, ., - and _ (it becomes part of a file name)"
         )
     return text
 
