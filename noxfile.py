@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -56,7 +57,9 @@ def _tmp(session: nox.Session, name: str = "") -> Path:
     coverage.py treats a script below a folder with a ``pyvenv.cfg`` as a third-party
     file it does not measure (coverage/inorout.py, ``_add_third_party_paths``).
     """
-    path = ROOT / ".nox" / "_tmp" / session.name.replace("(", "-").replace(")", "") / name
+    # Parametrized names ("record_side(side='cloudpickle-3.1.2')") hold quotes and "=".
+    folder = re.sub(r"[^A-Za-z0-9._-]+", "-", session.name).strip("-")
+    path = ROOT / ".nox" / "_tmp" / folder / name
     path.mkdir(parents=True, exist_ok=True)
     return path
 
