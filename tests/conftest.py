@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import signal
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Callable
 
@@ -96,3 +97,19 @@ def write_example(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture(autouse=True)
+def _stop_signals_unchanged() -> Iterator[None]:
+    """Fail a test that leaves a stop signal's handler changed.
+
+    Handlers are process-wide and an ignored SIGTERM is inherited by every process
+    started afterwards: one test that left it ignored made Pool.terminate() hang in
+    another file.
+    """
+    names = ("SIGINT", "SIGTERM", "SIGHUP")
+    signums = [getattr(signal, n) for n in names if hasattr(signal, n)]
+    before = {s: signal.getsignal(s) for s in signums}
+    yield
+    changed = [s.name for s in signums if signal.getsignal(s) != before[s]]
+    assert [] == changed, f"the test left these signal handlers changed: {changed}"
