@@ -37,16 +37,19 @@ def _context(context: ContextLike) -> BaseContext:
     return context
 
 
-def _join_within(pool: Pool, timeout: float | None) -> bool:
-    """``pool.join()`` bounded by ``timeout`` seconds; ``True`` if it returned in time."""
+def _join_within(pool: Pool, timeout: float | None) -> threading.Thread | None:
+    """``pool.join()`` bounded by ``timeout`` seconds.
+
+    Returns ``None`` if it returned in time, else the thread still running it.
+    """
     if timeout is None:
         pool.join()
-        return True
+        return None
     # Pool.join() has no timeout of its own, so wait for it in a helper thread.
     joiner = threading.Thread(target=pool.join, name="mpcov-pool-join", daemon=True)
     joiner.start()
     joiner.join(timeout)
-    return not joiner.is_alive()
+    return joiner if joiner.is_alive() else None
 
 
 def close_and_join(pool: Pool, grace: float | None = DEFAULT_GRACE) -> bool:
@@ -63,7 +66,8 @@ def close_and_join(pool: Pool, grace: float | None = DEFAULT_GRACE) -> bool:
         ``True`` if every worker exited by itself, ``False`` if any were terminated.
     """
     pool.close()
-    if _join_within(pool, grace):
+    joiner = _join_within(pool, grace)
+    if joiner is None:
         return True
     warnings.warn(
         f"pool workers were still busy after {grace} s and were terminated; "
@@ -73,7 +77,12 @@ def close_and_join(pool: Pool, grace: float | None = DEFAULT_GRACE) -> bool:
     )
     # The grace period is over: losing a stuck worker's data beats hanging forever.
     pool.terminate()
-    pool.join()
+    # The joiner thread is still inside pool.join(), waiting on the same workers that
+    # terminate() reaps. Two threads in waitpid() on one pid race: the loser gets
+    # ECHILD and reports the worker alive (exitcode None) until the winner records
+    # its status. Waiting for the joiner, instead of a second pool.join(), leaves
+    # every worker's exit code set when this returns.
+    joiner.join()
     return False
 
 
