@@ -779,6 +779,11 @@ def test_fault_harness_sees_a_leftover_process(cli: Cli) -> None:
     """The marker search finds a process that inherited the marker (so the checks can fail)."""
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], env=cli.env())
     try:
+        # Popen returns once exec() has closed the error pipe, which the kernel does before
+        # it lays out the new environment: for that moment /proc/PID/environ reads empty.
+        deadline = time.monotonic() + 10
+        while cli.processes() != [proc.pid] and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert [proc.pid] == cli.processes()
     finally:
         proc.kill()
@@ -849,3 +854,25 @@ def test_group_missing_program_raises_in_the_caller(tmp_path: Path) -> None:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+
+
+def test_kill_marked_looks_again_after_an_empty_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process whose environment reads empty (mid-exec) at the first scan is still killed."""
+    from mpcov import processes
+
+    late = processes.Info(pid=4242, ppid=1, pgid=4242, sid=4242, state="S", start=7)
+    scans: list[int] = []
+    killed: list[int] = []
+
+    def scan() -> dict[int, processes.Info]:
+        scans.append(len(scans))
+        # First scan: nothing marked yet; second: the process; later: it is gone.
+        return {late.pid: late} if len(scans) == 2 else {}
+
+    monkeypatch.setattr(processes, "scan", scan)
+    monkeypatch.setattr(processes, "marker_of", lambda pid: "session-run-1")
+    monkeypatch.setattr(processes, "_kill_exact", lambda info: killed.append(info.pid))
+    assert 1 == processes.kill_marked("session")
+    assert [late.pid] == killed
+    # It stops after two empty scans in a row, not at the first.
+    assert 4 == len(scans)

@@ -723,6 +723,7 @@ def kill_marked(session: str, within: float = 2 * KILL_TIMEOUT) -> int:
     prefix = f"{session}-"
     killed: set[int] = set()
     give_up = time.monotonic() + within
+    empty_scans = 0
     while time.monotonic() < give_up:
         marked = [
             info
@@ -730,7 +731,15 @@ def kill_marked(session: str, within: float = 2 * KILL_TIMEOUT) -> int:
             if info.state != "Z" and (marker_of(info.pid) or "").startswith(prefix)
         ]
         if not marked:
-            break
+            # A process in the middle of exec() shows an empty /proc/PID/environ for a
+            # moment (the kernel lays out the new one last): only a second empty scan,
+            # POLL later, means nothing is left.
+            empty_scans += 1
+            if empty_scans == 2:
+                break
+            time.sleep(POLL)
+            continue
+        empty_scans = 0
         for info in marked:
             killed.add(info.pid)
             _kill_exact(info)
