@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import coverage
 import jsonschema
 import pytest
 
@@ -62,11 +63,44 @@ def _tagged_processes(marker: str) -> list[int]:
     return found
 
 
+#: Runs mpcov's CLI under this suite's coverage.py, in that one process.
+_MEASURED_MPCOV = """\
+import sys
+import coverage
+from mpcov.cli import main
+data_file, config_file, *argv = sys.argv[1:]
+cov = coverage.Coverage(data_file=data_file, data_suffix=True, config_file=config_file)
+# Not the commands it diagnoses: patch = subprocess would measure them with our settings.
+cov.set_option("run:patch", [])
+cov.start()
+try:
+    code = main(argv)
+finally:
+    cov.stop()
+    cov.save()
+sys.exit(code)
+"""
+
+
+def _mpcov() -> list[str]:
+    """``python -m mpcov``, measured when this suite is.
+
+    The tests give the doctor an environment without COVERAGE_*, as a user's shell
+    has, so that the commands it diagnoses run the coverage.py they name and never
+    ours. That leaves the doctor's own process unmeasured too; this measures it alone.
+    """
+    cov = coverage.Coverage.current()
+    if cov is None:
+        return [sys.executable, "-m", "mpcov"]
+    config = cov.config.config_file or ""
+    return [sys.executable, "-c", _MEASURED_MPCOV, str(Path(cov.config.data_file).absolute()), config]
+
+
 def _doctor(
     args: list[str], cwd: Path, env: dict[str, str], timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "mpcov", "doctor", *args],
+        [*_mpcov(), "doctor", *args],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -313,7 +347,7 @@ def test_doctor_sigterm_stops_everything_and_exits_130(
         "import subprocess, sys\nsubprocess.run([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
     )
     doctor = subprocess.Popen(
-        [sys.executable, "-m", "mpcov", "doctor", "--", sys.executable, "sleeper.py"],
+        [*_mpcov(), "doctor", "--", sys.executable, "sleeper.py"],
         cwd=tmp_path,
         env=_environment(marker, private_tmp),
         stderr=subprocess.PIPE,
