@@ -413,3 +413,16 @@ def test_doctor_schema_is_a_valid_json_schema() -> None:
     schema = _schema()
     jsonschema.Draft202012Validator.check_schema(schema)
     assert "mpcov doctor report" == schema["title"]
+
+
+def test_private_folder_holds_the_hooks_compiled() -> None:
+    """The hook and the observer come compiled for this Python: no process compiles them."""
+    import importlib.util
+
+    from mpcov.doctor.run import private_folder
+
+    with private_folder() as folder:
+        for name in ("sitecustomize", "_mpcov_doctor_observer"):
+            source = folder / "site" / f"{name}.py"
+            assert Path(importlib.util.cache_from_source(str(source))).is_file(), name
+    assert not folder.exists()

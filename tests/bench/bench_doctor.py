@@ -3,7 +3,7 @@
 Two measurements, each side by side in one run so that the machine's state is shared:
 
 * overhead: the same coverage run with and without the doctor, alternating
-  (plain, doctor, plain, doctor...), on this project's own fast tests under
+  (plain, doctor, plain, doctor...), on a slice of this project's own tests under
   ``coverage run -m pytest`` and on an example-heavy run (pool, process and
   subprocess examples under every start method). The ratio of the medians is the
   overhead.
@@ -43,8 +43,16 @@ from mpcov.stats import wilson_interval
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-#: Fast unit tests of this project (no example runs), as a user's suite would be.
-OWN_TESTS = ("tests/test_header.py", "tests/test_report.py")
+#: A slice of this project's own suite, as a user's would be: unit tests, and the pool
+#: tests, which start a few dozen worker processes (each one observed). Processes are
+#: where the doctor costs (its hook loads in every one), and a run of several seconds
+#: is what a suite is; the whole suite, minutes long, would make the bench hours long.
+OWN_TESTS = (
+    "tests/test_header.py",
+    "tests/test_report.py",
+    "tests/test_compare.py",
+    "tests/test_pool.py",
+)
 #: Examples for the example-heavy workload: pools, processes, subprocesses, exec.
 HEAVY = (
     ("pool_close_join", ("fork", "forkserver", "spawn")),
@@ -144,7 +152,7 @@ def overhead(repeat: int) -> list[dict[str, Any]]:
     try:
         rows = []
         for label, work in (
-            ("own fast tests (coverage run -m pytest)", _own_tests),
+            ("own tests: 4 files, pool workers included (coverage run -m pytest)", _own_tests),
             (
                 f"example-heavy run ({sum(len(m) for _, m in HEAVY)} example runs in one command)",
                 lambda d: _heavy(d, folders),

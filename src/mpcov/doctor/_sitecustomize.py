@@ -19,15 +19,21 @@ import sys
 
 def _chain() -> None:
     """Run the next ``sitecustomize`` on ``sys.path`` under that name, as ``site`` would."""
+    # Not importlib.util: it imports contextlib, collections and functools, milliseconds
+    # in every process the command starts, for a module object that type(sys) makes.
     import importlib.machinery
-    import importlib.util
 
     here = os.path.dirname(os.path.abspath(__file__))
     rest = [p for p in sys.path if os.path.abspath(p or os.curdir) != here]
     spec = importlib.machinery.PathFinder.find_spec("sitecustomize", rest)
     if spec is None or spec.loader is None:
         return
-    module = importlib.util.module_from_spec(spec)
+    module = type(sys)(spec.name)
+    module.__spec__ = spec
+    module.__loader__ = spec.loader
+    module.__file__ = spec.origin
+    if spec.cached:
+        module.__cached__ = spec.cached
     sys.modules["sitecustomize"] = module
     try:
         spec.loader.exec_module(module)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import py_compile
 import shutil
 import signal
 import subprocess
@@ -58,8 +59,17 @@ def private_folder() -> Iterator[Path]:
     try:
         site = folder / "site"
         site.mkdir()
-        shutil.copyfile(_HERE / "_observer.py", site / "_mpcov_doctor_observer.py")
-        shutil.copyfile(_HERE / "_sitecustomize.py", site / "sitecustomize.py")
+        for source, name in (
+            ("_observer.py", "_mpcov_doctor_observer"),
+            ("_sitecustomize.py", "sitecustomize"),
+        ):
+            copy = site / f"{name}.py"
+            shutil.copyfile(_HERE / source, copy)
+            # Every process the command starts imports both. Compiled here once, they load
+            # from __pycache__ even where PYTHONDONTWRITEBYTECODE is set (CI images often
+            # set it), which would otherwise compile the observer in each process.
+            with contextlib.suppress(OSError, py_compile.PyCompileError):
+                py_compile.compile(str(copy), doraise=True)
         (folder / "events.jsonl").touch()
         yield folder
     finally:
