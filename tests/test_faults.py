@@ -92,8 +92,12 @@ class Cli:
             folder.mkdir()
 
     def env(self, **extra: str) -> dict[str, str]:
-        """The environment of the CLI: ours without COVERAGE_*, plus the marker."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")}
+        """The environment of the CLI: ours, plus the marker.
+
+        COVERAGE_* stays, so that when this suite is measured the CLI and its watchdog
+        are too; the engine itself removes those variables from the examples it runs.
+        """
+        env = dict(os.environ)
         env.update(
             {
                 MARKER: self.marker,
