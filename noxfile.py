@@ -600,6 +600,9 @@ def bench(session: nox.Session) -> None:
     ``nox -s bench -- engine`` runs only ``bench_engine.py``. Ratios mean something only
     within one run on one machine: the docs quote the committed files with their metadata.
     """
+    # Bytecode compiled at install, as pip does by default (uv does not): otherwise whether
+    # a run pays for compiling mpcov, pytest and coverage.py depends on what ran before.
+    session.env["UV_COMPILE_BYTECODE"] = "1"
     _install(session, ".", *_group("test"), *_group("examples"))
     wanted = set(session.posargs)
     scripts = sorted(BENCH.glob("bench_*.py"))
