@@ -1007,3 +1007,34 @@ def test_interrupts_until_exit_keep_ignoring_after_a_stop() -> None:
     finally:
         for signum, handler in before.items():
             signal.signal(signum, handler)
+
+
+def test_runner_gives_a_killed_group_time_to_die_before_counting_stragglers() -> None:
+    """After a timeout kill, clean() waits KILL_SETTLE for the group, so the dying are not left."""
+
+    class TimingOut:
+        """A group whose first process never exits by itself; records what clean() was given."""
+
+        def __init__(self) -> None:
+            self.calls: list[str] = []
+            self.grace: float | None = None
+
+        def wait(self, timeout: float) -> bool:
+            self.calls.append("wait")
+            return self.calls.count("wait") > 1  # the first wait times out
+
+        def kill(self) -> None:
+            self.calls.append("kill")
+
+        def clean(self, grace: float) -> processes.Leftovers:
+            self.grace = grace
+            return processes.Leftovers(0, 0, 0)
+
+        def reap(self) -> int:
+            return -9
+
+    group = TimingOut()
+    timed_out, found, code = Runner(straggler_grace=7.0)._finish(group, 0.1, 7.0)  # type: ignore[arg-type]
+    assert (True, processes.Leftovers(0, 0, 0), -9) == (timed_out, found, code)
+    assert ["wait", "kill", "wait"] == group.calls
+    assert processes.KILL_SETTLE == group.grace

@@ -35,7 +35,7 @@ from packaging.utils import canonicalize_name
 
 from mpcov import processes
 from mpcov.header import NO_START_METHOD, Example, Expected
-from mpcov.processes import KILL_TIMEOUT, Group, Leftovers
+from mpcov.processes import KILL_SETTLE, KILL_TIMEOUT, Group, Leftovers
 from mpcov.stats import percent, wilson_interval, zero_events_upper_bound
 from mpcov.versions import closure, installed_distributions
 
@@ -533,9 +533,10 @@ class Runner:
                 timed_out = True
                 group.kill()
                 group.wait(KILL_TIMEOUT)
-            # After a timeout or a stop there is nothing to wait for.
+            # After a timeout or a stop nothing is waited for, but the group was just
+            # killed: its members get a moment to die before any counts as a straggler.
             if timed_out or self._stopping:
-                grace = 0.0
+                grace = KILL_SETTLE
             found = group.clean(grace)
         except BaseException:
             group.kill()

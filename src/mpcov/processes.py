@@ -53,6 +53,9 @@ RUN_MARKER = "MPCOV_RUN"
 POLL = 0.05
 #: Seconds spent killing what is left of a run before giving up on it.
 KILL_TIMEOUT = 5.0
+#: Seconds the members of a group mpcov has just SIGKILLed get to vanish from the process
+#: table before any still there counts as left behind (dying takes the kernel a moment).
+KILL_SETTLE = 1.0
 #: The signals that stop ``mpcov verify`` cleanly (those this platform has).
 STOP_SIGNALS: tuple[signal.Signals, ...] = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
