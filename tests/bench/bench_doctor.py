@@ -76,16 +76,31 @@ def _doctor(command: Sequence[str]) -> list[str]:
 
 
 def _timed(command: Sequence[str], cwd: Path) -> float:
+    """Wall seconds until ``command`` exits; then, untimed, until what it left has exited.
+
+    Helpers such as multiprocessing's resource tracker outlive the command by a moment
+    and save their coverage data on the way out: a folder removed before that would be
+    written again, and a next run would share the machine with them.
+    """
     started = time.perf_counter()
-    subprocess.run(
+    proc = subprocess.Popen(
         command,
         cwd=cwd,
         env=_environment(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        check=False,
+        start_new_session=True,
     )
-    return time.perf_counter() - started
+    proc.wait()
+    took = time.perf_counter() - started
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    return took
 
 
 def _example_dir(name: str) -> Path:
