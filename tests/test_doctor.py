@@ -93,7 +93,13 @@ def _mpcov() -> list[str]:
     if cov is None:
         return [sys.executable, "-m", "mpcov"]
     config = cov.config.config_file or ""
-    return [sys.executable, "-c", _MEASURED_MPCOV, str(Path(cov.config.data_file).absolute()), config]
+    return [
+        sys.executable,
+        "-c",
+        _MEASURED_MPCOV,
+        str(Path(cov.config.data_file).absolute()),
+        config,
+    ]
 
 
 def _doctor(

@@ -33,7 +33,7 @@ def _chain() -> None:
     module.__loader__ = spec.loader
     module.__file__ = spec.origin
     if spec.cached:
-        module.__cached__ = spec.cached
+        module.__cached__ = spec.cached  # type: ignore[attr-defined]  # set by importlib too
     sys.modules["sitecustomize"] = module
     try:
         spec.loader.exec_module(module)
