@@ -425,10 +425,22 @@ def test_private_folder_holds_the_hooks_compiled() -> None:
     """The hook and the observer come compiled for this Python: no process compiles them."""
     import importlib.util
 
-    from mpcov.doctor.run import private_folder
+    from mpcov.doctor.runner import private_folder
 
     with private_folder() as folder:
         for name in ("sitecustomize", "_mpcov_doctor_observer"):
             source = folder / "site" / f"{name}.py"
             assert Path(importlib.util.cache_from_source(str(source))).is_file(), name
     assert not folder.exists()
+
+
+@posix_only
+def test_doctor_runs_twice_in_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second in-process ``mpcov doctor`` still finds its entry point (no module shadows it)."""
+    from mpcov.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    report = tmp_path / "report.txt"
+    for _ in range(2):
+        assert main(["doctor", "--output", str(report), "--", "true"]) == 0
+    assert report.read_text(encoding="utf-8").strip()

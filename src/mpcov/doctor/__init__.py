@@ -142,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
     """Carry out ``mpcov doctor`` with parsed arguments; return the exit status."""
     from mpcov.doctor.analysis import analyze
     from mpcov.doctor.report import text_report, to_json, write_json
-    from mpcov.doctor.run import CommandNotStarted, observe, private_folder
+    from mpcov.doctor.runner import CommandNotStarted, observe, private_folder
 
     argv = list(args.argv)
     if argv and argv[0] == "--":
