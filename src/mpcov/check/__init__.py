@@ -15,13 +15,42 @@ A finding is silenced by a trailing comment on its line:
 
 from __future__ import annotations
 
-from mpcov.check.config import DEFAULT_EXCLUDE, CheckConfig, find_config, read_config
-from mpcov.check.discovery import Skipped
-from mpcov.check.findings import Finding, Place
-from mpcov.check.rules import DOCS_URL, RULES, Rule
-from mpcov.check.runner import Report, check_files, check_paths, check_source
-from mpcov.check.selection import discover_sources, select_rules
-from mpcov.check.settings import CheckError, Measured, Settings, read_settings
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mpcov.check.config import DEFAULT_EXCLUDE, CheckConfig, find_config, read_config
+    from mpcov.check.discovery import Skipped
+    from mpcov.check.findings import Finding, Place
+    from mpcov.check.rules import DOCS_URL, RULES, Rule
+    from mpcov.check.runner import Report, check_files, check_paths, check_source
+    from mpcov.check.selection import discover_sources, select_rules
+    from mpcov.check.settings import CheckError, Measured, Settings, read_settings
+
+#: Where each public name lives. Loaded when first asked for: ``mpcov doctor`` reads
+#: the rule table (in :mod:`mpcov.check.rules`), and should not load the checker for it.
+_HOMES = {
+    "DEFAULT_EXCLUDE": "mpcov.check.config",
+    "CheckConfig": "mpcov.check.config",
+    "find_config": "mpcov.check.config",
+    "read_config": "mpcov.check.config",
+    "Skipped": "mpcov.check.discovery",
+    "Finding": "mpcov.check.findings",
+    "Place": "mpcov.check.findings",
+    "DOCS_URL": "mpcov.check.rules",
+    "RULES": "mpcov.check.rules",
+    "Rule": "mpcov.check.rules",
+    "Report": "mpcov.check.runner",
+    "check_files": "mpcov.check.runner",
+    "check_paths": "mpcov.check.runner",
+    "check_source": "mpcov.check.runner",
+    "discover_sources": "mpcov.check.selection",
+    "select_rules": "mpcov.check.selection",
+    "CheckError": "mpcov.check.settings",
+    "Measured": "mpcov.check.settings",
+    "Settings": "mpcov.check.settings",
+    "read_settings": "mpcov.check.settings",
+}
 
 __all__ = [
     "DEFAULT_EXCLUDE",
@@ -45,3 +74,10 @@ __all__ = [
     "read_settings",
     "select_rules",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'mpcov.check' has no attribute {name!r}")
+    return getattr(importlib.import_module(home), name)

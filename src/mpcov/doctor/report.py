@@ -17,8 +17,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import coverage
-
 from mpcov import __version__
 from mpcov.doctor.analysis import Analysis, Cause, Process, _signal_name, _site_text, walk
 
@@ -72,7 +70,7 @@ _SITE_IN_TEXT = re.compile(r" (?:started |killed by \S+ )?at (?:\S+:\d+|\?)")
 
 
 def _rule(code: str) -> Any:
-    from mpcov.check import RULES
+    from mpcov.check.rules import RULES
 
     return RULES.get(code)
 
@@ -420,7 +418,7 @@ def to_json(
         "mpcov_version": __version__,
         "environment": {
             "python": platform.python_version(),
-            "coverage": coverage.__version__,
+            "coverage": _coverage_version(),
             "platform": sys.platform,
         },
         "command": list(command),
@@ -453,3 +451,10 @@ def write_json(document: dict[str, Any], target: str) -> None:
         sys.stdout.flush()
     else:
         Path(target).write_text(text, encoding="utf-8")
+
+
+def _coverage_version() -> str:
+    # Imported here: the text report, the usual output, does not need coverage.py.
+    import coverage
+
+    return coverage.__version__
