@@ -425,13 +425,25 @@ def _env_facts(env: Any) -> dict[str, Any]:
     }
 
 
+def _read(path: str) -> bytes:
+    """A small file's bytes, through ``os`` calls.
+
+    Not ``open()``: in a freshly forked child its first use costs about 0.1 ms more
+    (measured), and the observer reads these files in every process.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        return os.read(fd, 65536)
+    finally:
+        os.close(fd)
+
+
 def _starttime() -> int | None:
     """The kernel's start time of this process (Linux), to tell a reused pid apart."""
     if not _LINUX:
         return None
     try:
-        with open(f"/proc/{os.getpid()}/stat", "rb") as stat:
-            return int(stat.read().rpartition(b")")[2].split()[19])
+        return int(_read(f"/proc/{os.getpid()}/stat").rpartition(b")")[2].split()[19])
     except (OSError, ValueError, IndexError):
         return None
 
@@ -447,14 +459,12 @@ def _ancestors() -> list[list[Any]]:
         if pid <= 1 or str(pid) == stop:
             break
         try:
-            with open(f"/proc/{pid}/stat", "rb") as stat:
-                text = stat.read()
+            text = _read(f"/proc/{pid}/stat")
         except OSError:
             break
         name = text[text.find(b"(") + 1 : text.rfind(b")")].decode("utf-8", "replace")
         try:
-            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-                words = [w for w in cmdline.read().split(b"\0")[:2] if w]
+            words = [w for w in _read(f"/proc/{pid}/cmdline").split(b"\0")[:2] if w]
             # "sh script.sh" says more than the kernel's 15-character name.
             name = " ".join(os.path.basename(w.decode("utf-8", "replace")) for w in words) or name
         except OSError:
@@ -473,8 +483,8 @@ def _argv() -> list[str]:
         return [str(a) for a in orig[:30]]
     if _LINUX:
         try:
-            with open("/proc/self/cmdline", "rb") as cmdline:
-                return [a.decode("utf-8", "replace") for a in cmdline.read().split(b"\0")[:30] if a]
+            words = _read("/proc/self/cmdline").split(b"\0")[:30]
+            return [a.decode("utf-8", "replace") for a in words if a]
         except OSError:
             pass
     return [sys.executable, *(str(a) for a in sys.argv[:30])]

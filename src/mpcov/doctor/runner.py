@@ -120,13 +120,38 @@ def _observed(log: Path) -> list[tuple[int, int | None]]:
 
 
 def _group_alive(pgid: int) -> bool:
+    """Whether a process of group ``pgid`` still runs: a zombie does not count."""
     if not _POSIX:
         return False
     try:
         os.killpg(pgid, 0)
     except (ProcessLookupError, PermissionError):
         return False
-    return True
+    return _live_member(pgid)
+
+
+def _live_member(pgid: int) -> bool:
+    """Whether the group has a member that is not a zombie (Linux; elsewhere: yes).
+
+    A helper that outlives its parent (a resource tracker, a fork server) is re-parented
+    to PID 1 and stays a zombie, still in the group, until PID 1 reaps it. Some inits
+    take a second; a container whose PID 1 is not an init never does. A zombie can
+    write nothing, so waiting for it would only add its reaping time to the run.
+    """
+    proc = Path("/proc")
+    if not (proc / "self" / "stat").exists():
+        return True
+    wanted = str(pgid).encode()
+    for entry in os.scandir(proc):
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = Path(entry.path, "stat").read_bytes().rpartition(b")")[2].split()
+        except OSError:
+            continue
+        if len(fields) > 2 and fields[2] == wanted and fields[0] != b"Z":
+            return True
+    return False
 
 
 def _stop(proc: subprocess.Popen[bytes], log: Path, reason: str) -> list[int]:
