@@ -6,7 +6,9 @@ Two measurements, each side by side in one run so that the machine's state is sh
   (plain, doctor, plain, doctor...), on a slice of this project's own tests under
   ``coverage run -m pytest`` and on an example-heavy run (pool, process and
   subprocess examples under every start method). The ratio of the medians is the
-  overhead.
+  overhead. Three small workloads take it apart: the doctor around ``true`` (its
+  fixed cost: start-up, analysis, report), and around a program that starts 40
+  short Python subprocesses, or forks 40 children (the cost in each process).
 * loss rate: ``examples/pool_with_block_only.py`` (the classic ``with Pool``
   race) run N times plain and N times under the doctor, interleaved; the worker's
   line is lost or kept in each run. The doctor must not turn losses into saves:
@@ -61,6 +63,22 @@ HEAVY = (
     ("subprocess_run_patch_subprocess", ("none",)),
     ("fork_exit_patch_exit", ("none",)),
 )
+#: Passes over HEAVY in the example-heavy run: a suite runs its examples more than once.
+HEAVY_PASSES = 3
+#: Processes each per-process workload starts.
+CHILDREN = 40
+#: The per-process workloads: a program that starts CHILDREN processes one after another.
+_STARTER = """\
+import os, subprocess, sys
+for _ in range(int(sys.argv[2])):
+    if sys.argv[1] == "popen":
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+    else:
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0)
+        os.waitpid(pid, 0)
+"""
 RATE_EXAMPLE = "pool_with_block_only"
 RATE_METHOD = "fork"
 
@@ -147,11 +165,12 @@ def _own_tests(doctor: bool) -> float:
 def _heavy(doctor: bool, folders: dict[str, Path]) -> float:
     """Every example run one after the other in one shell script: one command, as a suite is."""
     lines = ["set -u"]
-    for name, methods in HEAVY:
-        for method in methods:
-            run = " ".join(shlex.quote(a) for a in _example_command(name, method))
-            lines.append(f"cd {shlex.quote(str(folders[name]))} && {run} >/dev/null 2>&1")
-            lines.append("rm -f .coverage*")
+    for _ in range(HEAVY_PASSES):
+        for name, methods in HEAVY:
+            for method in methods:
+                run = " ".join(shlex.quote(a) for a in _example_command(name, method))
+                lines.append(f"cd {shlex.quote(str(folders[name]))} && {run} >/dev/null 2>&1")
+                lines.append("rm -f .coverage*")
     script = folders[HEAVY[0][0]].parent / f"{folders[HEAVY[0][0]].name}.sh"
     script.write_text("\n".join(lines) + "\n", encoding="utf-8")
     try:
@@ -161,16 +180,44 @@ def _heavy(doctor: bool, folders: dict[str, Path]) -> float:
         script.unlink()
 
 
+def _small(command: Sequence[str], doctor: bool) -> float:
+    return _timed(_doctor(command) if doctor else command, ROOT)
+
+
 def overhead(repeat: int) -> list[dict[str, Any]]:
     """Median wall time of each workload with and without the doctor, alternating runs."""
     folders = {name: _example_dir(name) for name, _ in HEAVY}
+    starter = folders[HEAVY[0][0]] / "start_children.py"
+    starter.write_text(_STARTER, encoding="utf-8")
+    runs = HEAVY_PASSES * sum(len(m) for _, m in HEAVY)
+    children = [sys.executable, str(starter)]
     try:
         rows = []
-        for label, work in (
-            ("own tests: 4 files, pool workers included (coverage run -m pytest)", _own_tests),
+        for label, work, processes, workload in (
+            ("the doctor's fixed cost: `true`", lambda d: _small(["true"], d), 0, False),
             (
-                f"example-heavy run ({sum(len(m) for _, m in HEAVY)} example runs in one command)",
+                f"{CHILDREN} short Python subprocesses, one after another (no coverage)",
+                lambda d: _small([*children, "popen", str(CHILDREN)], d),
+                CHILDREN,
+                False,
+            ),
+            (
+                f"{CHILDREN} forked children, one after another (no coverage)",
+                lambda d: _small([*children, "fork", str(CHILDREN)], d),
+                CHILDREN,
+                False,
+            ),
+            (
+                "own tests: 4 files, pool workers included (coverage run -m pytest)",
+                _own_tests,
+                0,
+                True,
+            ),
+            (
+                f"example-heavy run ({runs} example runs in one command)",
                 lambda d: _heavy(d, folders),
+                0,
+                True,
             ),
         ):
             work(False)  # warm the caches once, unmeasured
@@ -180,16 +227,21 @@ def overhead(repeat: int) -> list[dict[str, Any]]:
                 plain.append(work(False))
                 doctor.append(work(True))
             p, d = statistics.median(plain), statistics.median(doctor)
-            rows.append(
-                {
-                    "name": label,
-                    "plain": [round(x, 4) for x in plain],
-                    "doctor": [round(x, 4) for x in doctor],
-                    "plain_median": round(p, 4),
-                    "doctor_median": round(d, 4),
-                    "overhead_percent": round((d / p - 1) * 100, 2),
-                }
-            )
+            row: dict[str, Any] = {
+                "name": label,
+                "plain": [round(x, 4) for x in plain],
+                "doctor": [round(x, 4) for x in doctor],
+                "plain_median": round(p, 4),
+                "doctor_median": round(d, 4),
+                "added_seconds": round(d - p, 4),
+                # A share of a run of a few milliseconds says nothing: only workloads get one.
+                "overhead_percent": round((d / p - 1) * 100, 2) if workload else None,
+            }
+            if processes:
+                # What each process adds, beyond the fixed cost measured in the first row.
+                fixed = rows[0]["added_seconds"]
+                row["added_ms_per_process"] = round((d - p - fixed) / processes * 1000, 2)
+            rows.append(row)
         return rows
     finally:
         for folder in folders.values():
@@ -255,16 +307,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run both measurements, print the tables, and write the JSON file."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, dest="json_path", help="write the results here")
-    parser.add_argument("--repeat", type=int, default=5, help="runs per workload and side")
-    parser.add_argument("--runs", type=int, default=100, help="runs per side for the loss rate")
+    parser.add_argument("--repeat", type=int, default=7, help="runs per workload and side")
+    parser.add_argument("--runs", type=int, default=200, help="runs per side for the loss rate")
     args = parser.parse_args(argv)
     rows = overhead(args.repeat)
     rate = loss_rate(args.runs)
-    print(f"{'workload':45} {'plain s':>9} {'doctor s':>9} {'overhead':>9}")
+    print(f"{'workload':70} {'plain s':>9} {'doctor s':>9} {'added s':>8} {'overhead':>9}")
     for row in rows:
         print(
-            f"{row['name']:45} {row['plain_median']:9.2f} {row['doctor_median']:9.2f} "
-            f"{row['overhead_percent']:+8.1f}%"
+            f"{row['name']:70} {row['plain_median']:9.2f} {row['doctor_median']:9.2f} "
+            f"{row['added_seconds']:+8.2f} "
+            + (f"{row['overhead_percent']:+8.1f}%" if row["overhead_percent"] is not None else "")
         )
     print(f"\nloss rate of {rate['example']}, {rate['runs']} runs each:")
     for kind in ("plain", "doctor"):
