@@ -444,3 +444,21 @@ def test_doctor_runs_twice_in_one_process(tmp_path: Path, monkeypatch: pytest.Mo
     for _ in range(2):
         assert main(["doctor", "--output", str(report), "--", "true"]) == 0
     assert report.read_text(encoding="utf-8").strip()
+
+
+@posix_only
+def test_doctor_group_of_zombies_counts_as_ended() -> None:
+    """A process group whose only member is an unreaped zombie has nothing left to wait for."""
+    from mpcov.doctor.runner import _group_alive
+
+    child = subprocess.Popen(["true"], start_new_session=True)
+    try:
+        stat = Path(f"/proc/{child.pid}/stat")
+        deadline = time.monotonic() + 10
+        while stat.read_bytes().rpartition(b")")[2].split()[0] != b"Z":
+            assert time.monotonic() < deadline, "the child never exited"
+            time.sleep(0.01)
+        os.killpg(child.pid, 0)  # the kernel still counts the zombie in its group
+        assert not _group_alive(child.pid)
+    finally:
+        child.wait()
