@@ -427,10 +427,18 @@ def test_private_folder_holds_the_hooks_compiled() -> None:
 
     from mpcov.doctor.runner import private_folder
 
+    import importlib.machinery
+
     with private_folder() as folder:
         for name in ("sitecustomize", "_mpcov_doctor_observer"):
             source = folder / "site" / f"{name}.py"
             assert Path(importlib.util.cache_from_source(str(source))).is_file(), name
+            # The bytecode must be valid for the copy, or every process compiles anyway.
+            loader = importlib.machinery.SourceFileLoader(name, str(source))
+            compiled: list[str] = []
+            loader.source_to_code = lambda *a, **k: compiled.append(name)  # type: ignore[assignment,method-assign,misc]
+            loader.get_code(name)
+            assert compiled == [], f"{name}: its bytecode was stale"
     assert not folder.exists()
 
 

@@ -64,16 +64,42 @@ def private_folder() -> Iterator[Path]:
             ("_sitecustomize.py", "sitecustomize"),
         ):
             copy = site / f"{name}.py"
-            shutil.copyfile(_HERE / source, copy)
-            # Every process the command starts imports both. Compiled here once, they load
+            # copy2 keeps the modification time, which the installed bytecode records.
+            shutil.copy2(_HERE / source, copy)
+            # Every process the command starts imports both. Compiled once, they load
             # from __pycache__ even where PYTHONDONTWRITEBYTECODE is set (CI images often
-            # set it), which would otherwise compile the observer in each process.
-            with contextlib.suppress(OSError, py_compile.PyCompileError):
-                py_compile.compile(str(copy), doraise=True)
+            # set it), which would otherwise compile the observer in each process. The
+            # bytecode installed with mpcov is reused when there is one.
+            _bytecode_for(_HERE / source, copy)
         (folder / "events.jsonl").touch()
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _bytecode_for(source: Path, copy: Path) -> None:
+    """Give ``copy`` (of ``source``, same size and time) compiled bytecode in __pycache__."""
+    import importlib.util
+
+    target = Path(importlib.util.cache_from_source(str(copy)))
+    try:
+        installed = Path(importlib.util.cache_from_source(str(source)))
+        # Valid only if it was compiled from this very file (its header records its time).
+        header = installed.read_bytes()[:16]
+        stat = source.stat()
+        flags = int.from_bytes(header[4:8], "little")
+        stamp = int.from_bytes(header[8:12], "little"), int.from_bytes(header[12:16], "little")
+        if header[:4] == importlib.util.MAGIC_NUMBER and flags == 0 and stamp == (
+            int(stat.st_mtime) & 0xFFFFFFFF,
+            stat.st_size & 0xFFFFFFFF,
+        ):
+            target.parent.mkdir(exist_ok=True)
+            shutil.copyfile(installed, target)
+            return
+    except (OSError, NotImplementedError):
+        pass
+    with contextlib.suppress(OSError, py_compile.PyCompileError):
+        py_compile.compile(str(copy), doraise=True)
 
 
 def command_environment(folder: Path, base: dict[str, str] | None = None) -> dict[str, str]:
@@ -240,6 +266,10 @@ def observe(
         proc = subprocess.Popen(list(command), env=env, **kwargs)  # type: ignore[call-overload]
     except OSError as exc:
         raise CommandNotStarted(f"cannot run {command[0]!r}: {exc.strerror or exc}") from None
+    # Reading the results needs coverage.py: imported while the command runs, when the
+    # doctor only waits, rather than after it.
+    warm = threading.Thread(target=_warm_up, name="mpcov-doctor-warm-up", daemon=True)
+    warm.start()
     timed_out = False
     try:
         with _interrupts_raise():
@@ -253,6 +283,7 @@ def observe(
     except KeyboardInterrupt:
         _stop(proc, log, "interrupted")
         raise
+    warm.join()
     return Observation(
         exit_code=proc.returncode,
         duration=duration,
@@ -260,6 +291,11 @@ def observe(
         stragglers=stragglers,
         log=log,
     )
+
+
+def _warm_up() -> None:
+    with contextlib.suppress(Exception):
+        import coverage  # noqa: F401 - imported for the analysis, which reads data files
 
 
 def _wait_for_descendants(proc: subprocess.Popen[bytes], log: Path, grace: float) -> list[int]:
