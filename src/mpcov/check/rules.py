@@ -289,7 +289,8 @@ _RULE_LIST = (
         ),
         fix=(
             'set `concurrency = ["multiprocessing", "thread"]`, or `core = "sysmon"` '
-            "(Python 3.12+, coverage.py 7.9+)"
+            "(Python 3.12+, coverage.py 7.9+; on 3.12 and 3.13 only without `branch = true`, "
+            "which falls back to ctrace)"
         ),
         examples=(
             "process_threads_multiprocessing",
