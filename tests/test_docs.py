@@ -225,7 +225,8 @@ def _qualifier_conditions(text: str) -> tuple[tuple[str, str], ...]:
         ),
         (
             r"on\s+Python\s+(\d+\.\d+)\s+and\s+(\d+\.\d+)",
-            lambda m: [("python", f"=={m[1]}.*,=={m[2]}.*")],
+            # Either version: "|" separates alternatives (a SpecifierSet's "," means both).
+            lambda m: [("python", f"=={m[1]}.*|=={m[2]}.*")],
         ),
         (r"on\s+(fork|forkserver|spawn)", lambda m: [("method", m[1])]),
     ]
@@ -286,7 +287,7 @@ def _holds(conditions: Sequence[tuple[str, str]], rec: Recording) -> bool | None
             version = (rec.distributions() or {}).get(what)
             if version is None:
                 return None
-        if version is None or version not in SpecifierSet(spec):
+        if version is None or not any(version in SpecifierSet(s) for s in spec.split("|")):
             return False
     return True
 
@@ -516,6 +517,15 @@ def test_docs_guard_catches_uncited_versions() -> None:
     assert 2 == len(found)
     assert found[0].startswith("uncited: 'Since coverage.py 7.10 this works.'")
     assert found[1].startswith("3.14+ without {unmeasured}")
+
+
+def test_docs_guard_reads_two_pythons_as_either() -> None:
+    """"on Python 3.12 and 3.13" covers a recording on either version, not on neither."""
+    (claim,) = label_claims("x.md", "### Bad on Python 3.12 and 3.13: sysmon with branch\n")
+    by_python = {rec.python_version[:4]: _holds(claim.conditions, rec) for rec in load_recordings()}
+    assert by_python["3.12"] is True
+    assert by_python["3.13"] is True
+    assert by_python["3.11"] is False
 
 
 def test_docs_label_qualifiers_must_be_readable() -> None:
