@@ -520,7 +520,7 @@ def test_docs_guard_catches_uncited_versions() -> None:
 
 
 def test_docs_guard_reads_two_pythons_as_either() -> None:
-    """"on Python 3.12 and 3.13" covers a recording on either version, not on neither."""
+    """A heading "on Python 3.12 and 3.13" covers a recording on either version."""
     (claim,) = label_claims("x.md", "### Bad on Python 3.12 and 3.13: sysmon with branch\n")
     by_python = {rec.python_version[:4]: _holds(claim.conditions, rec) for rec in load_recordings()}
     assert by_python["3.12"] is True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.machinery
 import json
 import os
 import shutil
@@ -421,24 +422,30 @@ def test_doctor_schema_is_a_valid_json_schema() -> None:
     assert "mpcov doctor report" == schema["title"]
 
 
+class _CompileCounter(importlib.machinery.SourceFileLoader):
+    """A loader that counts how often it had to compile the source."""
+
+    compiled = 0
+
+    def source_to_code(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        self.compiled += 1
+        return super().source_to_code(*args, **kwargs)
+
+
 def test_private_folder_holds_the_hooks_compiled() -> None:
     """The hook and the observer come compiled for this Python: no process compiles them."""
     import importlib.util
 
     from mpcov.doctor.runner import private_folder
 
-    import importlib.machinery
-
     with private_folder() as folder:
         for name in ("sitecustomize", "_mpcov_doctor_observer"):
             source = folder / "site" / f"{name}.py"
             assert Path(importlib.util.cache_from_source(str(source))).is_file(), name
             # The bytecode must be valid for the copy, or every process compiles anyway.
-            loader = importlib.machinery.SourceFileLoader(name, str(source))
-            compiled: list[str] = []
-            loader.source_to_code = lambda *a, **k: compiled.append(name)  # type: ignore[assignment,method-assign,misc]
+            loader = _CompileCounter(name, str(source))
             loader.get_code(name)
-            assert compiled == [], f"{name}: its bytecode was stale"
+            assert loader.compiled == 0, f"{name}: its bytecode was stale"
     assert not folder.exists()
 
 

@@ -135,6 +135,8 @@ def _run(example: Example, label: str) -> Case:
         (cwd / "pyproject.toml").write_text(example.settings_toml, encoding="utf-8")
         shutil.copyfile(example.path, cwd / example.path.name)
         for name in example.files:
+            # Companion files may sit in folders of their own (_below_venv/tmp/...).
+            (cwd / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(example.path.parent / name, cwd / name)
         commands = [
             _command(example, c, label) for c in (example.command, *getattr(example, "then", ()))

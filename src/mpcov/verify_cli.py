@@ -33,7 +33,7 @@ from mpcov.engine import (
     skip_reason,
     verify,
 )
-from mpcov.exitcodes import EXIT_FOUND, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, error
+from mpcov.exitcodes import EXIT_FOUND, EXIT_INTERRUPTED, EXIT_OK, error
 from mpcov.header import START_METHODS, Example, HeaderError, discover, parse
 from mpcov.report import record_name, text_table, to_json, verdict, write_json
 

@@ -127,6 +127,7 @@ def _example_dir(name: str) -> Path:
     (folder / "pyproject.toml").write_text(example.settings_toml, encoding="utf-8")
     shutil.copyfile(example.path, folder / example.path.name)
     for extra in example.files:
+        (folder / extra).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(example.path.parent / extra, folder / extra)
     return folder
 
@@ -192,7 +193,7 @@ def overhead(repeat: int) -> list[dict[str, Any]]:
     runs = HEAVY_PASSES * sum(len(m) for _, m in HEAVY)
     children = [sys.executable, str(starter)]
     try:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for label, work, processes, workload in (
             ("the doctor's fixed cost: `true`", lambda d: _small(["true"], d), 0, False),
             (

@@ -37,7 +37,7 @@ finder on ``sys.meta_path`` that only watches the names above.
 
 # os.path, not pathlib: this runs at the start of every process, and importing pathlib
 # costs milliseconds there. Broad excepts: the observer must never raise into the program.
-# ruff: noqa: PTH100, PTH109, PTH118, PTH119, PTH120, PTH123, BLE001, S110, SIM105
+# ruff: noqa: PTH100, PTH109, PTH118, PTH119, PTH120, BLE001, S110, SIM105
 
 from __future__ import annotations
 

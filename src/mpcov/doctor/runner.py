@@ -89,9 +89,14 @@ def _bytecode_for(source: Path, copy: Path) -> None:
         stat = source.stat()
         flags = int.from_bytes(header[4:8], "little")
         stamp = int.from_bytes(header[8:12], "little"), int.from_bytes(header[12:16], "little")
-        if header[:4] == importlib.util.MAGIC_NUMBER and flags == 0 and stamp == (
-            int(stat.st_mtime) & 0xFFFFFFFF,
-            stat.st_size & 0xFFFFFFFF,
+        if (
+            header[:4] == importlib.util.MAGIC_NUMBER
+            and flags == 0
+            and stamp
+            == (
+                int(stat.st_mtime) & 0xFFFFFFFF,
+                stat.st_size & 0xFFFFFFFF,
+            )
         ):
             target.parent.mkdir(exist_ok=True)
             shutil.copyfile(installed, target)
