@@ -477,3 +477,65 @@ def test_doctor_group_of_zombies_counts_as_ended() -> None:
         assert not _group_alive(child.pid)
     finally:
         child.wait()
+
+
+@posix_only
+@pytest.mark.skipif(
+    tuple(map(int, coverage.__version__.split(".")[:3])) < (7, 13, 3),
+    reason="coverage.py counts virtualenv folders as third-party from 7.13.3",
+)
+def test_doctor_names_a_script_below_a_virtualenv_folder(
+    tmp_path: Path, marker: str, private_tmp: Path
+) -> None:
+    """A script below a folder holding pyvenv.cfg is measured by nobody: cause third-party."""
+    venv = tmp_path / "env"
+    (venv / "tmp").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (venv / "tmp" / "script.py").write_text("print('ran')\n")
+    (tmp_path / ".coveragerc").write_text("[run]\nparallel = true\n")
+    done = _doctor(
+        ["--json", "-", "--", *_coverage_run("env/tmp/script.py")],
+        tmp_path,
+        _environment(marker, private_tmp),
+    )
+    assert 1 == done.returncode, done.stderr
+    (cause,) = _report(done.stdout)["causes"]
+    assert "third-party" == cause["code"]
+    assert "script.py" in cause["what"]
+
+
+@posix_only
+def test_doctor_names_os_kill_sigterm_as_mpc103(
+    tmp_path: Path, marker: str, private_tmp: Path
+) -> None:
+    """os.kill(pid, SIGTERM) on a busy measured child is Process.terminate()'s rule, MPC103."""
+    (tmp_path / "kill_child.py").write_text(
+        textwrap.dedent(
+            """\
+            import multiprocessing, os, signal, time
+
+            def work(started):
+                started.set()
+                time.sleep(30)
+
+            if __name__ == "__main__":
+                ctx = multiprocessing.get_context("fork")
+                started = ctx.Event()
+                child = ctx.Process(target=work, args=(started,))
+                child.start()
+                started.wait(20)
+                os.kill(child.pid, signal.SIGTERM)
+                child.join()
+            """
+        )
+    )
+    (tmp_path / ".coveragerc").write_text("[run]\nparallel = true\nconcurrency = multiprocessing\n")
+    done = _doctor(
+        ["--json", "-", "--", *_coverage_run("kill_child.py")],
+        tmp_path,
+        _environment(marker, private_tmp),
+    )
+    assert 1 == done.returncode, done.stderr
+    assert [("MPC103", "kill_child.py:13")] == [
+        (c["code"], c["site"]) for c in _report(done.stdout)["causes"]
+    ]

@@ -40,6 +40,8 @@ EXTRA_CAUSES: dict[str, set[str]] = {
     "joblib_loky_patch_subprocess": {"dynamic-code"},
     "joblib_loky_nested_function": {"dynamic-code"},
     "joblib_loky_concurrency_multiprocessing": {"dynamic-code"},
+    # coverage.py 7.13.3+ counts a script below a pyvenv.cfg folder as third-party code.
+    "subprocess_script_below_venv": {"third-party"},
     # Django's failfast ends its test-runner pool with pool.terminate().
     "django_parallel_failfast_model": {"MPC102"},
     # patch = ["_exit"] alone reaches no spawn or forkserver child: MPC210's very summary.

@@ -490,24 +490,60 @@ def _argv() -> list[str]:
     return [sys.executable, *(str(a) for a in sys.argv[:30])]
 
 
+def _main_file() -> str | None:
+    """The file of this process's ``__main__``, if it has one."""
+    main = sys.modules.get("__main__")
+    # After a script has run, CPython deletes __main__.__file__: find the script another way.
+    filename = getattr(main, "__file__", None)
+    spec = getattr(main, "__spec__", None)
+    if filename is None and spec is not None:
+        filename = getattr(spec, "origin", None)
+    if filename is None and sys.argv and sys.argv[0] not in ("", "-c", "-m"):
+        if not sys.argv[0].startswith("-"):
+            filename = os.path.join(_STATE.get("cwd", ""), sys.argv[0])
+    return filename if isinstance(filename, str) else None
+
+
+def _user_paths() -> list[str]:
+    """The user's own files among this process's modules, ``__main__`` first."""
+    main = _main_file()
+    files = [getattr(module, "__file__", None) for module in list(sys.modules.values())]
+    seen: set[str] = set()
+    out: list[str] = []
+    for filename in [main, *files]:
+        if isinstance(filename, str) and filename not in seen and _file_kind(filename) == "user":
+            seen.add(filename)
+            out.append(filename)
+    return out
+
+
 def _user_files() -> list[Any]:
     """How many of the user's own modules this process imported, and a few of their names."""
-    names: list[str] = []
-    count = 0
-    files = [getattr(module, "__file__", None) for module in list(sys.modules.values())]
-    # After a script has run, CPython deletes __main__.__file__: find the script another way.
-    main = sys.modules.get("__main__")
-    spec = getattr(main, "__spec__", None)
-    if spec is not None:
-        files.append(getattr(spec, "origin", None))
-    elif sys.argv and sys.argv[0] not in ("", "-c", "-m") and not sys.argv[0].startswith("-"):
-        files.append(os.path.join(_STATE.get("cwd", ""), sys.argv[0]))
-    for filename in set(files):
-        if isinstance(filename, str) and _file_kind(filename) == "user":
-            count += 1
-            if len(names) < 3:
-                names.append(filename)
-    return [count, names]
+    paths = _user_paths()
+    return [len(paths), paths[:3]]
+
+
+def _untraced(cov: Any) -> list[list[Any]] | None:
+    """The user's files here that coverage.py counts as third-party and will not measure.
+
+    ``[file, reason, is __main__]`` each. Files left out by the user's own ``source``,
+    ``include`` or ``omit`` are a choice and not listed; a file of theirs below a
+    virtualenv folder or on a site-packages path is measured by nobody, unnoticed.
+    """
+    inorout = getattr(cov, "_inorout", None)
+    if inorout is None:
+        return None
+    main = _main_file()
+    out: list[list[Any]] = []
+    for path in _user_paths()[:50]:
+        try:
+            disposition = inorout.should_trace(path)
+        except Exception:
+            continue
+        reason = str(getattr(disposition, "reason", "") or "")
+        if not getattr(disposition, "trace", True) and "third-party" in reason:
+            out.append([path, reason, path == main])
+    return out or None
 
 
 def _at_exit() -> None:
@@ -806,6 +842,7 @@ def _patch_coverage(module: ModuleType) -> None:
                     file=_data_file(self),
                     exiting=_STATE["exiting"],
                     daemons=_live_daemons(),
+                    untraced=_untraced(self),
                 )
             )
             original(self)

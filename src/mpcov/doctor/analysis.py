@@ -834,7 +834,9 @@ def _judge(builder: _Builder, process: Process) -> None:
             process.lost = True
             process.cause = mismatch
             return
-        _check_threads(process)
+        _check_untraced(process)
+        if process.cause is None:
+            _check_threads(process)
         if process.cause is None:
             _check_daemons(process)
         return
@@ -1007,6 +1009,27 @@ def _was_signalled(builder: _Builder, process: Process) -> bool:
 def _end_by_kill(builder: _Builder, process: Process) -> dict[str, Any]:
     owner, kill = _kills(builder, process)[0]
     return {"signal": int(kill.get("sig", 0)), "sender": owner.pid if owner else None, "kill": kill}
+
+
+def _check_untraced(process: Process) -> None:
+    """The user's files that this process's coverage.py counted as third-party code."""
+    saves = [e for i in process.instances.values() for e in i.saves_started]
+    untraced = [entry for e in saves for entry in e.get("untraced") or []]
+    if not untraced:
+        return
+    path, reason, main = next((u for u in untraced if u[2]), untraced[0])
+    if main:
+        process.lost = True
+    else:
+        process.partial.append("untraced")
+    process.cause = Cause(
+        "third-party",
+        f"ran {path}, which coverage.py did not measure: it {reason} (a folder above it "
+        "holds a virtualenv's pyvenv.cfg, or it is on a site-packages path)",
+        site=None,
+        noun="processes",
+        scope_key=f"third-party:{path}",
+    )
 
 
 def _check_threads(process: Process) -> None:
@@ -1261,9 +1284,18 @@ def _signal_cause(
             moment=moment,
             scope_key=f"popen:{_site_text(site)}",
         )
+    call = kill.get("call", "kill")
+    number = int(end.get("signal") or 0)
+    # os.kill(pid, SIGTERM) is what Process.terminate() does (MPC103), and SIGKILL what
+    # Process.kill() does (MPC104): the same rules, reached without multiprocessing.
+    code = "signal"
+    if call == "kill" and number == int(signal.SIGKILL):
+        code = "MPC104"
+    elif call == "kill" and number == int(signal.SIGTERM) and not settings.get("sigterm"):
+        code = "MPC103"
     return Cause(
-        "signal",
-        f"was ended by os.{kill.get('call', 'kill')}({sig}) at {_site_text(site) or '?'}",
+        code,
+        f"was ended by os.{call}({sig}) at {_site_text(site) or '?'}",
         site=_site_text(site),
         moment=moment,
         scope_key=f"kill:{_site_text(site)}",

@@ -37,6 +37,10 @@ _OTHER_FIXES = {
     "not-saved": "create no second Coverage object in the process, and keep auto-save on",
     "not-started": "check that the child inherits coverage.py's settings and environment",
     "mismatch": "put the option in the configuration file, where every child reads it",
+    "third-party": (
+        "keep your scripts out of every virtualenv folder (a temporary folder too: TMPDIR "
+        "may point into one) and off site-packages paths, or name them in [run] source"
+    ),
     "dynamic-code": (
         "define the task function at the top level of an importable module (not in "
         "__main__, not nested), so that it is pickled by reference; or use cloudpickle "
