@@ -37,7 +37,7 @@ finder on ``sys.meta_path`` that only watches the names above.
 
 # os.path, not pathlib: this runs at the start of every process, and importing pathlib
 # costs milliseconds there. Broad excepts: the observer must never raise into the program.
-# ruff: noqa: PTH100, PTH109, PTH118, PTH119, PTH120, BLE001, S110, SIM105
+# ruff: noqa: PTH100, PTH109, PTH118, PTH119, PTH120, BLE001, S110, S112, SIM105
 
 from __future__ import annotations
 
@@ -498,9 +498,9 @@ def _main_file() -> str | None:
     spec = getattr(main, "__spec__", None)
     if filename is None and spec is not None:
         filename = getattr(spec, "origin", None)
-    if filename is None and sys.argv and sys.argv[0] not in ("", "-c", "-m"):
-        if not sys.argv[0].startswith("-"):
-            filename = os.path.join(_STATE.get("cwd", ""), sys.argv[0])
+    script = sys.argv[0] if sys.argv else ""
+    if filename is None and script not in ("", "-c", "-m") and not script.startswith("-"):
+        filename = os.path.join(_STATE.get("cwd", ""), script)
     return filename if isinstance(filename, str) else None
 
 
