@@ -22,6 +22,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from mpcov import processes
+from mpcov.argtypes import positive_int, positive_seconds
 from mpcov.catalogue import examples_dir
 from mpcov.engine import (
     Environment,
@@ -102,27 +103,6 @@ def usable_cpus() -> int:
     return os.cpu_count() or 1
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    # `not 0 < value` also refuses nan; nan or inf would make the timeout never fire.
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number more than 0, not {value}")
-    return value
-
-
 def _label(text: str) -> str:
     # Dots for versions (cloudpickle-3.1.2); no slash, and no leading dot or dash.
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", text):
@@ -167,13 +147,13 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     v.add_argument(
         "--repeat",
         "-n",
-        type=_positive_int,
+        type=positive_int,
         default=3,
         help="runs per example and start method (default: 3); racy rows need many",
     )
     v.add_argument(
         "--racy-repeat",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         metavar="N",
         help="runs for rows whose header expects a racy outcome (default: --repeat)",
@@ -181,7 +161,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     v.add_argument(
         "--jobs",
         "-j",
-        type=_positive_int,
+        type=positive_int,
         default=usable_cpus(),
         help=(
             "runs at once, at most the number of CPUs, which is also the default (here "
@@ -190,7 +170,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     v.add_argument(
         "--timeout",
-        type=_positive_float,
+        type=positive_seconds,
         default=None,
         help=(
             "seconds before a run is killed with its whole process group and reported as a "

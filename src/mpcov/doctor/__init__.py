@@ -15,6 +15,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from mpcov.argtypes import count, positive_seconds, seconds
 from mpcov.exitcodes import EXIT_FOUND, EXIT_INTERRUPTED, EXIT_OK, error
 
 #: The ``mpcov`` subcommand this package provides.
@@ -49,36 +50,6 @@ examples:
 """
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number more than 0, not {value}")
-    return value
-
-
-def _grace(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number of seconds, not {value}")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
-    return value
-
-
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``mpcov doctor`` and its options to the subcommands."""
     d = commands.add_parser(
@@ -109,13 +80,13 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     d.add_argument(
         "--timeout",
-        type=_seconds,
+        type=positive_seconds,
         default=None,
         help="seconds before the command's process group is stopped (default: no limit)",
     )
     d.add_argument(
         "--grace",
-        type=_grace,
+        type=seconds,
         default=10.0,
         help=(
             "seconds processes the command left running get to finish before they are "
@@ -129,7 +100,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     d.add_argument(
         "--limit",
-        type=_count,
+        type=count,
         default=40,
         help=(
             "how many processes that lost data, and how many others, the text report lists "
