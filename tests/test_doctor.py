@@ -539,3 +539,69 @@ def test_doctor_names_os_kill_sigterm_as_mpc103(
     assert [("MPC103", "kill_child.py:13")] == [
         (c["code"], c["site"]) for c in _report(done.stdout)["causes"]
     ]
+
+
+@posix_only
+def test_doctor_blames_os_exit_in_the_programs_own_sigterm_handler(
+    tmp_path: Path, marker: str, private_tmp: Path
+) -> None:
+    """A child whose own SIGTERM handler calls os._exit() needs patch _exit: MPC201, not MPC103."""
+    (tmp_path / "handler_exit.py").write_text(
+        textwrap.dedent(
+            """\
+            import multiprocessing, os, signal, time
+
+            def work(started):
+                signal.signal(signal.SIGTERM, lambda *_: os._exit(15))
+                started.set()
+                time.sleep(30)
+
+            if __name__ == "__main__":
+                ctx = multiprocessing.get_context("fork")
+                started = ctx.Event()
+                child = ctx.Process(target=work, args=(started,))
+                child.start()
+                started.wait(20)
+                child.terminate()
+                child.join()
+            """
+        )
+    )
+    (tmp_path / ".coveragerc").write_text("[run]\nparallel = true\nconcurrency = multiprocessing\n")
+    done = _doctor(
+        ["--json", "-", "--", *_coverage_run("handler_exit.py")],
+        tmp_path,
+        _environment(marker, private_tmp),
+    )
+    assert 1 == done.returncode, done.stderr
+    (cause,) = _report(done.stdout)["causes"]
+    assert "MPC201" == cause["code"], cause
+    assert "handler_exit.py:4" in cause["what"], cause
+
+
+@posix_only
+def test_doctor_names_a_child_stopped_after_grace_outlived(
+    tmp_path: Path, marker: str, private_tmp: Path
+) -> None:
+    """A child still running after --grace is 'outlived', not a timeout; the command's end stays its own."""
+    (tmp_path / "leave_child.py").write_text(
+        textwrap.dedent(
+            """\
+            import os, time
+
+            if os.fork() == 0:
+                time.sleep(30)
+            """
+        )
+    )
+    (tmp_path / ".coveragerc").write_text("[run]\nparallel = true\n")
+    done = _doctor(
+        ["--grace", "0.5", "--json", "-", "--", *_coverage_run("leave_child.py")],
+        tmp_path,
+        _environment(marker, private_tmp),
+    )
+    assert 1 == done.returncode, done.stderr
+    document = _report(done.stdout)
+    assert ["outlived"] == [c["code"] for c in document["causes"]]
+    command = next(p for p in document["processes"] if p["start"]["how"] == "command")
+    assert "exit" == command["end"]["how"], command

@@ -17,7 +17,7 @@ import os
 import re
 import signal
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -864,10 +864,22 @@ def _judge(builder: _Builder, process: Process) -> None:
     elif end["how"] == "signal" or (
         end["how"] in ("_exit", "exit") and _was_signalled(builder, process)
     ):
-        if end["how"] != "signal":
+        left_by = end["how"]
+        if left_by != "signal":
             # A SIGTERM handler (sigterm = true) caught the signal, then the process left.
             end = {**end, **_end_by_kill(builder, process)}
         process.cause = _signal_cause(builder, process, end, settings)
+        if left_by == "_exit" and "_exit" not in patch:
+            # The program's own handler left through os._exit(), which skips coverage.py's
+            # save: patch = ["_exit"] saves there; sigterm = true would not (its handler
+            # is replaced by the program's).
+            exit_site = _site_text(end["event"].get("site")) if end.get("event") else None
+            process.cause = replace(
+                process.cause,
+                code="MPC201",
+                what=f"{process.cause.what}; its SIGTERM handler then called os._exit() at "
+                f"{exit_site or '?'}, which skips coverage.py's save",
+            )
     elif end["how"] == "_exit":
         process.cause = _exit_cause(process, end, concurrency, patch)
     elif end["how"] == "exec":
@@ -1159,9 +1171,13 @@ def _exit_cause(
         )
     version = next((i.version for i in process.instances.values() if i.version), None)
     code = "MPC205" if "fork" in patch and version and _older(version, (7, 17, 3)) else "MPC201"
+    what = {
+        "spawn": "multiprocessing child (spawn)",
+        None: "forked child" if process.how == "fork" else "process",
+    }.get(process.method, f"multiprocessing child ({process.method})")
     return Cause(
         code,
-        f"forked child ended with os._exit() at {exit_site or '?'} before coverage.py saved",
+        f"{what} ended with os._exit() at {exit_site or '?'} before coverage.py saved",
         site=exit_site,
         scope_key=f"exit:{exit_site}",
     )
@@ -1179,6 +1195,14 @@ def _signal_cause(
     moment = _moment(process)
     kill = end.get("kill") or {}
     if kill.get("e") == "doctor_kill":
+        if kill.get("reason") == "outlived":
+            return Cause(
+                "outlived",
+                f"was still running --grace seconds after the command ended, and the doctor "
+                f"stopped it ({sig})",
+                moment=moment,
+                scope_key="outlived",
+            )
         return Cause(
             "timeout",
             f"was killed ({sig}) by the doctor's --timeout",

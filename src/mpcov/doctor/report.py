@@ -26,6 +26,10 @@ SCHEMA_VERSION = 1
 #: Fixes and pages for causes that no ``mpcov check`` rule covers.
 _OTHER_FIXES = {
     "timeout": "let the command finish within the time limit, or raise it",
+    "outlived": (
+        "stop what the command starts before it ends (join processes, shut pools and "
+        "executors down), or give them longer with --grace"
+    ),
     "late-save": (
         "stop the workers (shut the executor down, join the processes) before the report is made"
     ),

@@ -188,8 +188,10 @@ def _live_member(pgid: int) -> bool:
 def _stop(proc: subprocess.Popen[bytes], log: Path, reason: str) -> list[int]:
     """Stop the command's process group and every observed process still alive."""
     alive = [pid for pid, start in _observed(log) if pid != proc.pid and _alive(pid, start)]
+    # The command itself only when it still runs: once it has exited, its end is its own.
+    targets = ([proc.pid] if proc.poll() is None else []) + alive
     with contextlib.suppress(OSError):
-        _emit(log, "doctor_kill", reason=reason, pids=[proc.pid, *alive], sig=int(signal.SIGTERM))
+        _emit(log, "doctor_kill", reason=reason, pids=targets, sig=int(signal.SIGTERM))
     if _POSIX:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGTERM)
