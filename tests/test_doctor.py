@@ -492,9 +492,14 @@ def test_doctor_names_a_script_below_a_virtualenv_folder(
     (venv / "tmp").mkdir(parents=True)
     (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
     (venv / "tmp" / "script.py").write_text("print('ran')\n")
-    (tmp_path / ".coveragerc").write_text("[run]\nparallel = true\n")
+    # A child, as in subprocess_script_below_venv: its sys.path[0] is set before
+    # coverage.py starts in it (under `coverage run` some releases look only later).
+    (tmp_path / "parent.py").write_text(
+        "import subprocess, sys\nsubprocess.run([sys.executable, 'env/tmp/script.py'], check=True)\n"
+    )
+    (tmp_path / ".coveragerc").write_text("[run]\npatch = subprocess\n")
     done = _doctor(
-        ["--json", "-", "--", *_coverage_run("env/tmp/script.py")],
+        ["--json", "-", "--", *_coverage_run("parent.py")],
         tmp_path,
         _environment(marker, private_tmp),
     )
