@@ -54,6 +54,8 @@ nitpicky = True
 nitpick_ignore = [
     # Type aliases and third-party types that have no page of their own anywhere.
     ("py:class", "packaging.specifiers.SpecifierSet"),
+    # argparse's subparsers object: private, so the Python docs have no entry for it.
+    ("py:class", "argparse._SubParsersAction"),
     ("py:class", "mpcov.pool.ContextLike"),
     ("py:class", "ContextLike"),
     ("py:class", "Expectation"),
