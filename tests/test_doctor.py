@@ -509,79 +509,56 @@ def test_doctor_names_a_script_below_a_virtualenv_folder(
     assert "script.py" in cause["what"]
 
 
-@posix_only
-def test_doctor_names_os_kill_sigterm_as_mpc103(
-    tmp_path: Path, marker: str, private_tmp: Path
-) -> None:
-    """os.kill(pid, SIGTERM) on a busy measured child is Process.terminate()'s rule, MPC103."""
-    (tmp_path / "kill_child.py").write_text(
-        textwrap.dedent(
-            """\
-            import multiprocessing, os, signal, time
+_BUSY_CHILD = """\
+import multiprocessing, os, signal, time
 
-            def work(started):
-                started.set()
-                time.sleep(30)
+def work(started):
+    {handler}
+    started.set()
+    time.sleep(30)
 
-            if __name__ == "__main__":
-                ctx = multiprocessing.get_context("fork")
-                started = ctx.Event()
-                child = ctx.Process(target=work, args=(started,))
-                child.start()
-                started.wait(20)
-                os.kill(child.pid, signal.SIGTERM)
-                child.join()
-            """
-        )
-    )
-    (tmp_path / ".coveragerc").write_text("[run]\nparallel = true\nconcurrency = multiprocessing\n")
-    done = _doctor(
-        ["--json", "-", "--", *_coverage_run("kill_child.py")],
-        tmp_path,
-        _environment(marker, private_tmp),
-    )
-    assert 1 == done.returncode, done.stderr
-    assert [("MPC103", "kill_child.py:13")] == [
-        (c["code"], c["site"]) for c in _report(done.stdout)["causes"]
-    ]
+if __name__ == "__main__":
+    ctx = multiprocessing.get_context("fork")
+    started = ctx.Event()
+    child = ctx.Process(target=work, args=(started,))
+    child.start()
+    started.wait(20)
+    {stop}
+    child.join()
+"""
 
 
 @posix_only
-def test_doctor_blames_os_exit_in_the_programs_own_sigterm_handler(
-    tmp_path: Path, marker: str, private_tmp: Path
+@pytest.mark.parametrize(
+    ("handler", "stop", "code", "where"),
+    [
+        # os.kill(pid, SIGTERM) on a busy child is Process.terminate()'s rule.
+        ("pass", "os.kill(child.pid, signal.SIGTERM)", "MPC103", "busy_child.py:14"),
+        # The program's own handler leaves through os._exit(): patch _exit, not sigterm.
+        (
+            "signal.signal(signal.SIGTERM, lambda *_: os._exit(15))",
+            "child.terminate()",
+            "MPC201",
+            "busy_child.py:4",
+        ),
+    ],
+    ids=["os-kill-sigterm", "own-handler-os-exit"],
+)
+def test_doctor_names_the_rule_for_a_signalled_busy_child(
+    tmp_path: Path, marker: str, private_tmp: Path, handler: str, stop: str, code: str, where: str
 ) -> None:
-    """A child whose own SIGTERM handler calls os._exit() needs patch _exit: MPC201, not MPC103."""
-    (tmp_path / "handler_exit.py").write_text(
-        textwrap.dedent(
-            """\
-            import multiprocessing, os, signal, time
-
-            def work(started):
-                signal.signal(signal.SIGTERM, lambda *_: os._exit(15))
-                started.set()
-                time.sleep(30)
-
-            if __name__ == "__main__":
-                ctx = multiprocessing.get_context("fork")
-                started = ctx.Event()
-                child = ctx.Process(target=work, args=(started,))
-                child.start()
-                started.wait(20)
-                child.terminate()
-                child.join()
-            """
-        )
-    )
+    """A SIGTERMed busy child is blamed on the rule whose fix works for how it ended."""
+    (tmp_path / "busy_child.py").write_text(_BUSY_CHILD.format(handler=handler, stop=stop))
     (tmp_path / ".coveragerc").write_text("[run]\nparallel = true\nconcurrency = multiprocessing\n")
     done = _doctor(
-        ["--json", "-", "--", *_coverage_run("handler_exit.py")],
+        ["--json", "-", "--", *_coverage_run("busy_child.py")],
         tmp_path,
         _environment(marker, private_tmp),
     )
     assert 1 == done.returncode, done.stderr
     (cause,) = _report(done.stdout)["causes"]
-    assert "MPC201" == cause["code"], cause
-    assert "handler_exit.py:4" in cause["what"], cause
+    assert code == cause["code"], cause
+    assert where in f"{cause['site']} {cause['what']}", cause
 
 
 @posix_only
