@@ -146,6 +146,20 @@ def _coverage_run(script: str, *args: str) -> list[str]:
     return [sys.executable, "-m", "coverage", "run", script, *args]
 
 
+def _losing_run(
+    tmp_path: Path, marker: str, private_tmp: Path, script: str, rc: str, *options: str
+) -> dict[str, Any]:
+    """The doctor's JSON report on ``coverage run script`` with ``rc`` as .coveragerc; exit 1."""
+    (tmp_path / ".coveragerc").write_text(rc)
+    done = _doctor(
+        [*options, "--json", "-", "--", *_coverage_run(script)],
+        tmp_path,
+        _environment(marker, private_tmp),
+    )
+    assert 1 == done.returncode, done.stderr
+    return _report(done.stdout)
+
+
 @posix_only
 def test_doctor_names_pool_exit_terminate_at_the_with_line(
     project: Path, marker: str, private_tmp: Path
@@ -497,14 +511,10 @@ def test_doctor_names_a_script_below_a_virtualenv_folder(
     (tmp_path / "parent.py").write_text(
         "import subprocess, sys\nsubprocess.run([sys.executable, 'env/tmp/script.py'], check=True)\n"
     )
-    (tmp_path / ".coveragerc").write_text("[run]\npatch = subprocess\n")
-    done = _doctor(
-        ["--json", "-", "--", *_coverage_run("parent.py")],
-        tmp_path,
-        _environment(marker, private_tmp),
+    document = _losing_run(
+        tmp_path, marker, private_tmp, "parent.py", "[run]\npatch = subprocess\n"
     )
-    assert 1 == done.returncode, done.stderr
-    (cause,) = _report(done.stdout)["causes"]
+    (cause,) = document["causes"]
     assert "third-party" == cause["code"]
     assert "script.py" in cause["what"]
 
@@ -549,14 +559,8 @@ def test_doctor_names_the_rule_for_a_signalled_busy_child(
 ) -> None:
     """A SIGTERMed busy child is blamed on the rule whose fix works for how it ended."""
     (tmp_path / "busy_child.py").write_text(_BUSY_CHILD.format(handler=handler, stop=stop))
-    (tmp_path / ".coveragerc").write_text("[run]\nparallel = true\nconcurrency = multiprocessing\n")
-    done = _doctor(
-        ["--json", "-", "--", *_coverage_run("busy_child.py")],
-        tmp_path,
-        _environment(marker, private_tmp),
-    )
-    assert 1 == done.returncode, done.stderr
-    (cause,) = _report(done.stdout)["causes"]
+    rc = "[run]\nparallel = true\nconcurrency = multiprocessing\n"
+    (cause,) = _losing_run(tmp_path, marker, private_tmp, "busy_child.py", rc)["causes"]
     assert code == cause["code"], cause
     assert where in f"{cause['site']} {cause['what']}", cause
 
@@ -576,14 +580,8 @@ def test_doctor_names_a_child_stopped_after_grace_outlived(
             """
         )
     )
-    (tmp_path / ".coveragerc").write_text("[run]\nparallel = true\n")
-    done = _doctor(
-        ["--grace", "0.5", "--json", "-", "--", *_coverage_run("leave_child.py")],
-        tmp_path,
-        _environment(marker, private_tmp),
-    )
-    assert 1 == done.returncode, done.stderr
-    document = _report(done.stdout)
+    rc = "[run]\nparallel = true\n"
+    document = _losing_run(tmp_path, marker, private_tmp, "leave_child.py", rc, "--grace", "0.5")
     assert ["outlived"] == [c["code"] for c in document["causes"]]
     command = next(p for p in document["processes"] if p["start"]["how"] == "command")
     assert "exit" == command["end"]["how"], command
