@@ -216,6 +216,54 @@ def test_doctor_close_join_reports_nothing_lost(
     assert [] == list(private_tmp.iterdir())
 
 
+#: A parent measured by ``coverage run`` and a child measured from coverage.py's .pth
+#: file (``patch = subprocess``), which starts before the doctor's start-up hook runs.
+_PARENT_AND_CHILD = """\
+import subprocess, sys
+subprocess.run([sys.executable, "-c", "print('child')"], check=True)
+"""
+
+
+@posix_only
+@pytest.mark.skipif(coverage.version_info < (7, 10), reason="patch = subprocess needs 7.10")
+def test_doctor_leaves_nothing_of_its_own_in_the_users_data(
+    tmp_path: Path, marker: str, private_tmp: Path
+) -> None:
+    """The user's data holds only their files: their ``coverage report`` works after the doctor."""
+    (tmp_path / "parent.py").write_text(_PARENT_AND_CHILD)
+    (tmp_path / ".coveragerc").write_text("[run]\nparallel = true\npatch = subprocess\n")
+    env = _environment(marker, private_tmp)
+    done = _doctor(["--output", os.devnull, "--", *_coverage_run("parent.py")], tmp_path, env)
+    assert 0 == done.returncode, done.stderr
+    data_files = sorted(tmp_path.glob(".coverage.*"))
+    assert 2 == len(data_files)
+    for path in data_files:
+        data = coverage.CoverageData(basename=str(path))
+        data.read()
+        assert {str((tmp_path / "parent.py").resolve())} >= set(data.measured_files()), path
+    combined = subprocess.run(
+        [sys.executable, "-m", "coverage", "combine", "-q"], cwd=tmp_path, env=env, check=False
+    )
+    assert 0 == combined.returncode
+    report = subprocess.run(
+        [sys.executable, "-m", "coverage", "report"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert 0 == report.returncode, report.stdout + report.stderr
+    assert "parent.py" in report.stdout
+
+
+def test_observer_file_name_is_one_coverage_never_measures() -> None:
+    """The observer's code runs under a "<...>" name, spelt the same in the start-up hook."""
+    hook = Path(_observer.__file__).with_name("_sitecustomize.py").read_text(encoding="utf-8")
+    assert _observer.OBSERVER_FILENAME.startswith("<")
+    assert f'OBSERVER_FILENAME = "{_observer.OBSERVER_FILENAME}"' in hook
+
+
 @posix_only
 def test_doctor_keeps_the_commands_stdout_and_reports_its_exit_code(
     tmp_path: Path, marker: str, private_tmp: Path
@@ -449,18 +497,49 @@ class _CompileCounter(importlib.machinery.SourceFileLoader):
 def test_private_folder_holds_the_hooks_compiled() -> None:
     """The hook and the observer come compiled for this Python: no process compiles them."""
     import importlib.util
+    import marshal
 
     from mpcov.doctor.runner import private_folder
 
     with private_folder() as folder:
-        for name in ("sitecustomize", "_mpcov_doctor_observer"):
-            source = folder / "site" / f"{name}.py"
-            assert Path(importlib.util.cache_from_source(str(source))).is_file(), name
-            # The bytecode must be valid for the copy, or every process compiles anyway.
-            loader = _CompileCounter(name, str(source))
-            loader.get_code(name)
-            assert loader.compiled == 0, f"{name}: its bytecode was stale"
+        source = folder / "site" / "sitecustomize.py"
+        assert Path(importlib.util.cache_from_source(str(source))).is_file()
+        # The bytecode must be valid for the copy, or every process compiles anyway.
+        loader = _CompileCounter("sitecustomize", str(source))
+        loader.get_code("sitecustomize")
+        assert loader.compiled == 0, "sitecustomize: its bytecode was stale"
+        cached = folder / "site" / f"observer.{sys.implementation.cache_tag}.code"
+        data = cached.read_bytes()
+        magic = importlib.util.MAGIC_NUMBER
+        assert magic == data[: len(magic)]
+        code = marshal.loads(data[len(magic) :])
+        # Every function in it too: one real path is enough to put lines in the user's data.
+        codes, names = [code], set()
+        while codes:
+            current = codes.pop()
+            names.add(current.co_filename)
+            codes += [c for c in current.co_consts if isinstance(c, type(code))]
+        assert {_observer.OBSERVER_FILENAME} == names
+        # Nothing named like a module: the observer is not importable from a real file.
+        assert not (folder / "site" / "_mpcov_doctor_observer.py").exists()
     assert not folder.exists()
+
+
+def test_private_folder_hook_compiles_the_observer_for_another_python(tmp_path: Path) -> None:
+    """Without compiled code for its Python, a process compiles the observer once and keeps it."""
+    from mpcov.doctor.runner import command_environment, private_folder
+
+    with private_folder() as folder:
+        cached = folder / "site" / f"observer.{sys.implementation.cache_tag}.code"
+        cached.unlink()  # as a Python other than the doctor's finds the folder
+        env = command_environment(folder, {"PATH": os.environ.get("PATH", "")})
+        for _ in range(2):
+            subprocess.run([sys.executable, "-c", "pass"], env=env, check=True, cwd=tmp_path)
+        assert cached.is_file()
+        events, _ = read_events(folder / "events.jsonl")
+        starts = [e for e in events if e["e"] == "start"]
+        assert 2 == len(starts)
+        assert [] == [p.name for p in (folder / "site").iterdir() if ".code." in p.name]
 
 
 @posix_only

@@ -1,9 +1,10 @@
 """The observer ``mpcov doctor`` injects into every Python process a command starts.
 
-The doctor copies this file, as ``_mpcov_doctor_observer.py``, next to a
+The doctor puts this file's code, compiled under the file name
+``<mpcov doctor observer>`` (which coverage.py never measures), next to a
 ``sitecustomize.py`` in a private folder that it puts first on ``PYTHONPATH``.
-Each Python process that inherits that environment imports it at start-up and
-calls :func:`install`, which only *records*: it wraps a few functions so that
+Each Python process that inherits that environment runs it at start-up as the
+module ``_mpcov_doctor_observer`` and calls :func:`install`, which only *records*: it wraps a few functions so that
 each call appends one JSON line to the doctor's event log and then does exactly
 what it did before. Nothing here may import ``mpcov`` (the child's environment
 need not have it) or change what the program does: every hook calls the
@@ -37,7 +38,7 @@ finder on ``sys.meta_path`` that only watches the names above.
 
 # os.path, not pathlib: this runs at the start of every process, and importing pathlib
 # costs milliseconds there. Broad excepts: the observer must never raise into the program.
-# ruff: noqa: PTH100, PTH109, PTH118, PTH119, PTH120, BLE001, S110, S112, SIM105
+# ruff: noqa: PTH100, PTH109, PTH118, PTH119, PTH120, BLE001, S110, SIM105
 
 from __future__ import annotations
 
@@ -52,14 +53,21 @@ if TYPE_CHECKING:
     from types import FrameType, ModuleType
     from typing import Any, Callable
 
+#: The file name the observer's code runs under. coverage.py never measures code whose
+#: file name starts with "<" (coverage/inorout.py, should_trace, 6.5 to 7.17): with a
+#: real path, the observer's lines would end up in the user's data. The start-up hook
+#: (_sitecustomize.py) spells it too.
+OBSERVER_FILENAME = "<mpcov doctor observer>"
 #: Environment variables: the event log, and the doctor's own pid.
 LOG_VARIABLE = "MPCOV_DOCTOR_LOG"
 DOCTOR_PID_VARIABLE = "MPCOV_DOCTOR_PID"
 
 _LOG: str | None = None
-_HERE = os.path.dirname(os.path.abspath(__file__))
+#: The doctor's private folder, set by its sitecustomize (this module has no __file__
+#: there); the package's own folder when mpcov imports this module.
+_HERE = os.path.abspath(globals().get("_SITE") or os.path.dirname(os.path.abspath(__file__)))
 _LINUX = sys.platform.startswith("linux")
-_STATE: dict[str, Any] = {"measured": False, "exiting": False}
+_STATE: dict[str, Any] = {"measured": False, "exiting": False, "hook_measured": False}
 _PACKAGES = ("multiprocessing", "multiprocess", "billiard")
 #: Modules whose functions tell how a process was started or ended, for stack tags.
 _TAGGED = (
@@ -524,25 +532,30 @@ def _user_files() -> list[Any]:
 
 
 def _untraced(cov: Any) -> list[list[Any]] | None:
-    """The user's files here that coverage.py counts as third-party and will not measure.
+    """The user's files here that coverage.py counted as third-party and did not measure.
 
-    ``[file, reason, is __main__]`` each. Files left out by the user's own ``source``,
-    ``include`` or ``omit`` are a choice and not listed; a file of theirs below a
-    virtualenv folder or on a site-packages path is measured by nobody, unnoticed.
+    ``[file, reason, is __main__]`` each. Read from coverage.py's own cache of its
+    decisions (file name to disposition, filled as code runs): it costs a scan of a
+    dict, and it says what coverage.py decided when the code ran, not what it would
+    decide now. Files left out by the user's own ``source``, ``include`` or ``omit``
+    are a choice and not listed; a file of theirs below a virtualenv folder or on a
+    site-packages path is measured by nobody, unnoticed.
     """
-    inorout = getattr(cov, "_inorout", None)
-    if inorout is None:
+    cache = getattr(getattr(cov, "_collector", None), "should_trace_cache", None)
+    if not isinstance(cache, dict):
         return None
     main = _main_file()
+    main = os.path.abspath(main) if main else None
     out: list[list[Any]] = []
-    for path in _user_paths()[:50]:
-        try:
-            disposition = inorout.should_trace(path)
-        except Exception:
+    for filename, disposition in list(cache.items()):
+        if disposition is None or getattr(disposition, "trace", True):
             continue
         reason = str(getattr(disposition, "reason", "") or "")
-        if not getattr(disposition, "trace", True) and "third-party" in reason:
+        if "third-party" in reason and _file_kind(filename) == "user":
+            path = os.path.abspath(filename)
             out.append([path, reason, path == main])
+            if len(out) >= 50:
+                break
     return out or None
 
 
@@ -834,6 +847,8 @@ def _patch_coverage(module: ModuleType) -> None:
 
     def make_save(original: Any) -> Any:
         def save(self: Any) -> None:
+            if _STATE["hook_measured"]:
+                _quiet(_forget_hook, self)
             _quiet(
                 lambda: emit(
                     "save_start",
@@ -842,11 +857,16 @@ def _patch_coverage(module: ModuleType) -> None:
                     file=_data_file(self),
                     exiting=_STATE["exiting"],
                     daemons=_live_daemons(),
-                    untraced=_untraced(self),
                 )
             )
             original(self)
-            _quiet(lambda: emit("save_end", id=id(self), file=_data_file(self)))
+            # After the save: whatever the observer does before it widens the window in
+            # which a terminating signal finds the data not yet written.
+            _quiet(
+                lambda: emit(
+                    "save_end", id=id(self), file=_data_file(self), untraced=_untraced(self)
+                )
+            )
 
         return save
 
@@ -870,6 +890,27 @@ def _patch_coverage(module: ModuleType) -> None:
         # Started before this observer (coverage's start-up .pth file runs first).
         cov = cls.current()
         _quiet(record_start, cov, {"tags": ["coverage/control.py:process_startup"]})
+
+
+def _forget_hook(cov: Any) -> None:
+    """Drop the lines of the doctor's start-up hook from what ``cov`` is about to save.
+
+    Only where coverage.py started before the hook (from a .pth file): the user's
+    data must hold nothing of the doctor's, whose folder is gone when they report.
+    """
+    prefixes = tuple({_HERE + os.sep, os.path.realpath(_HERE) + os.sep})
+    data = getattr(getattr(cov, "_collector", None), "data", None)
+    if isinstance(data, dict):
+        for name in [n for n in data if isinstance(n, str) and n.startswith(prefixes)]:
+            del data[name]
+    # Lines already handed to the data object (dynamic contexts flush at each switch).
+    stored = getattr(cov, "_data", None)
+    purge = getattr(stored, "purge_files", None)
+    # Not opened yet means nothing was handed over: opening it here would create the file.
+    if stored is not None and purge is not None and getattr(stored, "_have_used", False):
+        ours = [n for n in stored.measured_files() if n.startswith(prefixes)]
+        if ours:
+            purge(ours)
 
 
 def _live_daemons() -> list[list[Any]]:
@@ -984,13 +1025,18 @@ class _Finder:
         return spec
 
 
-def install() -> None:
-    """Start observing this process, if the doctor's environment is set; record its start."""
+def install(*, hook_measured: bool = False) -> None:
+    """Start observing this process, if the doctor's environment is set; record its start.
+
+    ``hook_measured``: coverage.py was already measuring when the start-up hook ran,
+    so the hook's own lines are in its data, to be dropped before each save.
+    """
     global _LOG, _STDLIB
     log = os.environ.get(LOG_VARIABLE)
     if not log or _LOG is not None:
         return
     _LOG = log
+    _STATE["hook_measured"] = hook_measured
     stdlib = os.path.dirname(os.path.abspath(os.__file__))
     prefixes = {stdlib + os.sep}
     for prefix in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix):

@@ -1025,7 +1025,7 @@ def _end_by_kill(builder: _Builder, process: Process) -> dict[str, Any]:
 
 def _check_untraced(process: Process) -> None:
     """The user's files that this process's coverage.py counted as third-party code."""
-    saves = [e for i in process.instances.values() for e in i.saves_started]
+    saves = [e for i in process.instances.values() for e in i.saves_ended]
     untraced = [entry for e in saves for entry in e.get("untraced") or []]
     if not untraced:
         return

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
+import marshal
 import os
 import py_compile
 import shutil
@@ -15,7 +17,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
+from types import CodeType, FrameType
 
 from mpcov.doctor import _observer
 
@@ -59,50 +61,75 @@ def private_folder() -> Iterator[Path]:
     try:
         site = folder / "site"
         site.mkdir()
-        for source, name in (
-            ("_observer.py", "_mpcov_doctor_observer"),
-            ("_sitecustomize.py", "sitecustomize"),
-        ):
-            copy = site / f"{name}.py"
-            # copy2 keeps the modification time, which the installed bytecode records.
-            shutil.copy2(_HERE / source, copy)
-            # Every process the command starts imports both. Compiled once, they load
-            # from __pycache__ even where PYTHONDONTWRITEBYTECODE is set (CI images often
-            # set it), which would otherwise compile the observer in each process. The
-            # bytecode installed with mpcov is reused when there is one.
-            _bytecode_for(_HERE / source, copy)
+        hook = site / "sitecustomize.py"
+        # copy2 keeps the modification time, which the installed bytecode records.
+        shutil.copy2(_HERE / "_sitecustomize.py", hook)
+        # Every process the command starts imports it. Compiled once, it loads from
+        # __pycache__ even where PYTHONDONTWRITEBYTECODE is set (CI images often set
+        # it), which would otherwise compile it in each process. The bytecode installed
+        # with mpcov is reused when there is one.
+        _bytecode_for(_HERE / "_sitecustomize.py", hook)
+        # The observer is not a module file: its code is compiled under a file name that
+        # coverage.py does not measure, for this Python here; the hook compiles it for
+        # any other Python from the source beside it.
+        source = (_HERE / "_observer.py").read_text(encoding="utf-8")
+        (site / "observer.src").write_text(source, encoding="utf-8")
+        code = _observer_code(_HERE / "_observer.py", source)
+        cached = site / f"observer.{sys.implementation.cache_tag}.code"
+        cached.write_bytes(importlib.util.MAGIC_NUMBER + marshal.dumps(code))
         (folder / "events.jsonl").touch()
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _observer_code(path: Path, source: str) -> CodeType:
+    """The observer's code under its "<...>" file name: the installed bytecode renamed.
+
+    Renaming takes a fraction of a millisecond; compiling the source, when there is no
+    valid bytecode (an editable install without it), about ten.
+    """
+    installed = _installed_bytecode(path)
+    if installed is not None:
+        with contextlib.suppress(ValueError, EOFError, TypeError):
+            code = marshal.loads(installed[16:])
+            if isinstance(code, CodeType):
+                return _renamed(code, _observer.OBSERVER_FILENAME)
+    return compile(source, _observer.OBSERVER_FILENAME, "exec", dont_inherit=True)
+
+
+def _renamed(code: CodeType, filename: str) -> CodeType:
+    """``code`` and every code object within it, with ``co_filename`` set to ``filename``."""
+    consts = tuple(_renamed(c, filename) if isinstance(c, CodeType) else c for c in code.co_consts)
+    return code.replace(co_filename=filename, co_consts=consts)
+
+
+def _installed_bytecode(source: Path) -> bytes | None:
+    """The bytecode installed beside ``source``, if it was compiled from that very file."""
+    try:
+        data = Path(importlib.util.cache_from_source(str(source))).read_bytes()
+        stat = source.stat()
+    except (OSError, NotImplementedError):
+        return None
+    # The header records the source's time and size (flags 0: not hash-based).
+    header = data[:16]
+    flags = int.from_bytes(header[4:8], "little")
+    stamp = int.from_bytes(header[8:12], "little"), int.from_bytes(header[12:16], "little")
+    current = int(stat.st_mtime) & 0xFFFFFFFF, stat.st_size & 0xFFFFFFFF
+    if header[:4] == importlib.util.MAGIC_NUMBER and flags == 0 and stamp == current:
+        return data
+    return None
+
+
 def _bytecode_for(source: Path, copy: Path) -> None:
     """Give ``copy`` (of ``source``, same size and time) compiled bytecode in __pycache__."""
-    import importlib.util
-
     target = Path(importlib.util.cache_from_source(str(copy)))
-    try:
-        installed = Path(importlib.util.cache_from_source(str(source)))
-        # Valid only if it was compiled from this very file (its header records its time).
-        header = installed.read_bytes()[:16]
-        stat = source.stat()
-        flags = int.from_bytes(header[4:8], "little")
-        stamp = int.from_bytes(header[8:12], "little"), int.from_bytes(header[12:16], "little")
-        if (
-            header[:4] == importlib.util.MAGIC_NUMBER
-            and flags == 0
-            and stamp
-            == (
-                int(stat.st_mtime) & 0xFFFFFFFF,
-                stat.st_size & 0xFFFFFFFF,
-            )
-        ):
+    installed = _installed_bytecode(source)
+    if installed is not None:
+        with contextlib.suppress(OSError):
             target.parent.mkdir(exist_ok=True)
-            shutil.copyfile(installed, target)
+            target.write_bytes(installed)
             return
-    except (OSError, NotImplementedError):
-        pass
     with contextlib.suppress(OSError, py_compile.PyCompileError):
         py_compile.compile(str(copy), doraise=True)
 
@@ -275,7 +302,10 @@ def observe(
         raise CommandNotStarted(f"cannot run {command[0]!r}: {exc.strerror or exc}") from None
     # Reading the results needs coverage.py: imported while the command runs, when the
     # doctor only waits, rather than after it.
-    warm = threading.Thread(target=_warm_up, name="mpcov-doctor-warm-up", daemon=True)
+    ended = threading.Event()
+    warm = threading.Thread(
+        target=_warm_up, args=(ended,), name="mpcov-doctor-warm-up", daemon=True
+    )
     warm.start()
     timed_out = False
     try:
@@ -286,8 +316,10 @@ def observe(
                 timed_out = True
                 _stop(proc, log, "timeout")
             duration = time.monotonic() - started
+            ended.set()
             stragglers = _wait_for_descendants(proc, log, grace)
     except KeyboardInterrupt:
+        ended.set()
         _stop(proc, log, "interrupted")
         raise
     warm.join()
@@ -300,7 +332,14 @@ def observe(
     )
 
 
-def _warm_up() -> None:
+#: A command that ends sooner than this started no process that saved data to read
+#: (a Python start-up alone takes longer): the warm-up is not worth its 80 ms then.
+WARM_UP_AFTER = 0.05
+
+
+def _warm_up(ended: threading.Event) -> None:
+    if ended.wait(WARM_UP_AFTER):
+        return
     with contextlib.suppress(Exception):
         import coverage  # noqa: F401 - imported for the analysis, which reads data files
 
