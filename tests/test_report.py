@@ -153,6 +153,26 @@ def test_to_json_records_the_environment_and_counts(groups: list[GroupResult]) -
     )
 
 
+def test_to_json_keeps_only_contrary_runs_when_asked(groups: list[GroupResult]) -> None:
+    """With details = contrary, agreeing runs are only counted; the rest keep their index."""
+    document = to_json(groups, ENV, repeat=2, created=CREATED, details="contrary")
+    assert [] == _errors(document)
+    assert "contrary" == document["details"]
+    good, bad, _ = document["results"]
+    assert (2, []) == (good["runs"], good["details"])
+    # The row expects "lost": its lost run agrees; partial, timeout and crash are evidence.
+    assert [(1, "partial"), (2, "timeout"), (3, "crashed")] == [
+        (d["index"], d["outcome"]) for d in bad["details"]
+    ]
+    assert 4 == bad["runs"]
+
+
+def test_to_json_refuses_an_unknown_details_mode(groups: list[GroupResult]) -> None:
+    """A details mode other than all or contrary is a programming error, said plainly."""
+    with pytest.raises(ValueError, match="details must be"):
+        to_json(groups, ENV, repeat=2, details="some")
+
+
 def test_to_json_paths_are_relative_to_the_root(groups: list[GroupResult], tmp_path: Path) -> None:
     """With a root, an example's path is given relative to it, with forward slashes."""
     document = to_json(groups, ENV, repeat=2, root=tmp_path, created=CREATED)

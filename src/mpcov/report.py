@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mpcov import __version__
-from mpcov.engine import RACY_MIN_RUNS, Environment, GroupResult
+from mpcov.engine import RACY_MIN_RUNS, Environment, GroupResult, RunResult
 
 #: The layout version written to, and required in, every results document.
 SCHEMA_ID = "mpcov-results/2"
@@ -44,6 +44,7 @@ def to_json(
     created: datetime | None = None,
     label: str | None = None,
     lock: Path | None = None,
+    details: str = "all",
 ) -> dict[str, Any]:
     """Build the results document (see ``results.schema.json``).
 
@@ -57,7 +58,13 @@ def to_json(
         created: The time stamp (now by default).
         label: A campaign name (``soak``), also part of the recording's file name.
         lock: The constraints file the environment was installed from.
+        details: ``all`` keeps one entry per run; ``contrary`` only the runs that are
+            evidence against the header (a deterministic row's other outcomes, any
+            timeout or crash), each with its ``index``: a soak's thousands of agreeing
+            runs are in the counts.
     """
+    if details not in ("all", "contrary"):
+        raise ValueError(f"details must be 'all' or 'contrary', not {details!r}")
     created = created or datetime.now(timezone.utc)
     results = []
     for group in groups:
@@ -86,6 +93,7 @@ def to_json(
             "median_seconds": _median([r.duration for r in group.runs]),
             "details": [
                 {
+                    **({"index": index} if details == "contrary" else {}),
                     "outcome": run.outcome,
                     "exit_code": run.exit_code,
                     "seconds": run.duration,
@@ -96,7 +104,8 @@ def to_json(
                     "problems": list(run.problems),
                     "stderr_tail": run.stderr_tail,
                 }
-                for run in group.runs
+                for index, run in enumerate(group.runs)
+                if details == "all" or _evidence_against(group, run)
             ],
         }
         results.append(entry)
@@ -121,8 +130,16 @@ def to_json(
         "racy_repeat": racy_repeat or repeat,
         "jobs": jobs,
         "racy_min_runs": RACY_MIN_RUNS,
+        "details": details,
         "results": results,
     }
+
+
+def _evidence_against(group: GroupResult, run: RunResult) -> bool:
+    """Whether ``run`` contradicts its row's header: kept even when agreeing runs are not."""
+    if run.status != "ok":
+        return True
+    return group.contrary is not None and run.outcome != group.expect
 
 
 def _round(value: float | None) -> float | None:

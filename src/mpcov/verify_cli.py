@@ -205,6 +205,15 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="the constraints file this environment was installed from; its digest is recorded",
     )
     v.add_argument(
+        "--details",
+        choices=("all", "contrary"),
+        default="all",
+        help=(
+            "which runs the JSON report lists one by one: all (default), or only those "
+            "against the header, with their index; counts cover every run (for soaks)"
+        ),
+    )
+    v.add_argument(
         "--keep",
         type=Path,
         metavar="DIR",
@@ -556,6 +565,7 @@ def _run_checked(
             root=Path.cwd(),
             label=args.label,
             lock=args.lock,
+            details=args.details,
         )
         failed = _write_reports(document, targets)
         if failed is not None:
