@@ -212,20 +212,43 @@ def record(session: nox.Session, coverage: str) -> None:
     )
 
 
+#: Parts of the soak campaigns, one JSON document per example (docs/_tools/soak.py).
+SOAK_PARTS = ROOT / "docs" / "results" / "soak"
+
+
 @nox.session(default=False, python=MAIN)
 def soak(session: nox.Session) -> None:
     """Record the soak on the main Python: 200 runs per deterministic row, 100 per racy row.
 
-    ``nox -s soak`` runs it twice, on a quiet machine (``...-soak.json``) and beside a
-    process that burns one CPU (``...-soak-load.json``); ``nox -s soak -- quiet`` or
-    ``-- load`` runs one. Hours: it is the evidence behind every "0 losses in N runs".
+    Two campaigns: on a quiet machine (``...-soak.json``) and beside a process that
+    burns one CPU (``...-soak-load.json``); ``-- quiet`` or ``-- load`` runs one. Hours
+    on two cores, so each example is recorded as a part in docs/results/soak/LABEL/
+    and the next call goes on where the last stopped: ``-- --minutes 120`` starts no
+    new example after two hours. Parts from another environment (any version, the
+    lock, the example's header) are recorded again. When every part is there, they
+    are merged into the recording in docs/results/data. A part's runs that contradict
+    their header are kept one by one (``--details contrary``), the others counted.
     """
     import contextlib
     import shutil
     import time
 
     _install_for_matrix(session, "newest")
-    wanted = set(session.posargs) or {"quiet", "load"}
+    args = list(session.posargs)
+    minutes = None
+    if "--minutes" in args:
+        at = args.index("--minutes")
+        try:
+            minutes = float(args[at + 1])
+        except (IndexError, ValueError):
+            session.error("--minutes needs a number")
+        del args[at : at + 2]
+    unknown = set(args) - {"quiet", "load"}
+    if unknown:
+        session.error(f"unknown soak argument(s): {', '.join(sorted(unknown))}")
+    wanted = set(args) or {"quiet", "load"}
+    deadline = None if minutes is None else time.monotonic() + minutes * 60
+    scripts = [str(p) for p in sorted((ROOT / "examples").glob("*.py"))]
 
     def leftovers(marker: str, temp: Path) -> list[str]:
         """What is left in the campaign's TMPDIR, and live processes with its marker."""
@@ -237,51 +260,75 @@ def soak(session: nox.Session) -> None:
                     found.append(f"process {entry.name}")
         return found
 
+    tool = ["python", str(ROOT / "docs" / "_tools" / "soak.py")]
     for kind in ("quiet", "load"):
         if kind not in wanted:
             continue
-        # Zero leftovers is part of the result: every process the campaign starts
-        # inherits this marker, and its temporary folders go to a TMPDIR of its own.
-        marker = f"{kind}-{os.getpid()}"
-        temp = _tmp(session) / f"soak-{kind}"
-        shutil.rmtree(temp, ignore_errors=True)
-        temp.mkdir()
-        burner = None
-        if kind == "load":
-            # A busy core beside the runs: deterministic rows must stay deterministic.
-            burner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
-        try:
-            session.run(
-                "python",
-                "-m",
-                "mpcov",
-                "verify",
-                "examples",
-                "--repeat",
-                "200",
-                "--racy-repeat",
-                "100",
-                # Two at a time on two cores, as the issue that asked for it measured.
-                "--jobs",
-                "2",
-                "--quiet",
-                "--label",
-                "soak" if kind == "quiet" else "soak-load",
-                "--record",
-                str(RESULTS),
-                *_lock_args("newest"),
-                env={"MPCOV_SOAK_MARKER": marker, "TMPDIR": str(temp)},
-                # A contradiction is the finding a soak exists for: keep the file.
-                success_codes=[0, 1],
-            )
-        finally:
-            if burner is not None:
-                burner.kill()
-                burner.wait()
-        time.sleep(5)  # the watchdog and the last runs' processes leave
-        left = leftovers(marker, temp)
-        if left:
-            session.error(f"the {kind} soak left {len(left)} thing(s) behind: {', '.join(left)}")
+        label = "soak" if kind == "quiet" else "soak-load"
+        parts = SOAK_PARTS / label
+        listed = session.run(
+            *tool, "plan", str(parts), *scripts, "--lock", str(EXAMPLES_LOCK), silent=True
+        )
+        # Its stderr (parts it recorded again, and why) comes in the same text.
+        lines = str(listed or "").splitlines()
+        todo = [line for line in lines if line in scripts]
+        for line in lines:
+            if line not in scripts:
+                session.log(line)
+        session.log(f"{label}: {len(todo)} of {len(scripts)} examples to record")
+        for number, script in enumerate(todo, 1):
+            if deadline is not None and time.monotonic() > deadline:
+                session.log(f"{label}: time is up; {len(todo) - number + 1} examples left")
+                break
+            # Zero leftovers is part of the result: every process a part starts inherits
+            # this marker, and its temporary folders go to a TMPDIR of its own.
+            marker = f"{kind}-{os.getpid()}-{number}"
+            temp = _tmp(session) / f"soak-{kind}"
+            shutil.rmtree(temp, ignore_errors=True)
+            temp.mkdir()
+            burner = None
+            if kind == "load":
+                # A busy core beside the runs: deterministic rows must stay deterministic.
+                burner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+            session.log(f"{label}: [{number}/{len(todo)}] {Path(script).stem}")
+            try:
+                session.run(
+                    "python",
+                    "-m",
+                    "mpcov",
+                    "verify",
+                    script,
+                    "--repeat",
+                    "200",
+                    "--racy-repeat",
+                    "100",
+                    # Two at a time on two cores, as the issue that asked for it measured.
+                    "--jobs",
+                    "2",
+                    "--quiet",
+                    "--label",
+                    label,
+                    # 200 runs of each row: the agreeing ones are counts, not entries.
+                    "--details",
+                    "contrary",
+                    "--json",
+                    str(parts / f"{Path(script).stem}.json"),
+                    *_lock_args("newest"),
+                    env={"MPCOV_SOAK_MARKER": marker, "TMPDIR": str(temp)},
+                    # A contradiction is the finding a soak exists for: keep the part.
+                    success_codes=[0, 1],
+                )
+            finally:
+                if burner is not None:
+                    burner.kill()
+                    burner.wait()
+            time.sleep(2)  # the watchdog and the last runs' processes leave
+            left = leftovers(marker, temp)
+            if left:
+                session.error(f"{label}: {script} left {len(left)} thing(s): {', '.join(left)}")
+        session.run(
+            *tool, "merge", str(parts), *scripts, "--into", str(RESULTS), success_codes=[0, 3]
+        )
 
 
 # The other side of a library change: the lock with one pin moved, recorded for the

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from packaging.specifiers import SpecifierSet
 
 from mpcov.header import Example, discover, parse
-from mpcov.report import document_record_name
+from mpcov.report import SCHEMA_PATH, document_record_name
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -169,6 +170,84 @@ def test_docs_merge_results_rejects_foreign_documents(tmp_path: Path) -> None:
     bad.write_text(json.dumps({"schema": "something-else/9"}))
     assert 1 == merge.merge([bad], tmp_path / "data")
     assert [] == list((tmp_path / "data").glob("*.json"))
+
+
+def _soak_tool() -> Any:
+    spec = importlib.util.spec_from_file_location("soak", DOCS / "_tools" / "soak.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _soak_part(script: Path, created: str, **changes: Any) -> dict[str, Any]:
+    """A part of a soak: one example's rows as ``mpcov verify --details contrary`` writes them."""
+    from mpcov.engine import Environment, GroupResult
+    from mpcov.header import parse
+    from mpcov.report import to_json
+
+    group = GroupResult(parse(script), "fork", expect="measured", planned=0)
+    document = to_json([group], Environment.current(), repeat=200, label="soak", details="contrary")
+    return {**document, "created": created, **changes}
+
+
+def test_docs_soak_plan_lists_missing_and_stale_parts(
+    tmp_path: Path, write_example: Callable[..., Path]
+) -> None:
+    """A part counts only if made here, from the same header; stale ones are removed."""
+    soak = _soak_tool()
+    done, missing, other_python, edited = (write_example(n) for n in "abcd")
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    (parts / "a.json").write_text(json.dumps(_soak_part(done, "2026-01-01T00:00:00+00:00")))
+    stale = _soak_part(other_python, "2026-01-01T00:00:00+00:00")
+    stale["python"] = {"implementation": "CPython", "version": "3.0.0"}
+    (parts / "c.json").write_text(json.dumps(stale))
+    (parts / "d.json").write_text(json.dumps(_soak_part(edited, "2026-01-01T00:00:00+00:00")))
+    write_example("d", title="Edited since its part was made.")
+    assert [missing, other_python, edited] == soak.plan(
+        parts, [done, missing, other_python, edited], None
+    )
+    assert ["a.json"] == sorted(p.name for p in parts.iterdir())
+
+
+def test_docs_soak_merge_waits_for_every_part_then_joins_them(
+    tmp_path: Path, write_example: Callable[..., Path]
+) -> None:
+    """Merging writes nothing until all parts exist; then one valid recording, first to last."""
+    soak = _soak_tool()
+    first, second = write_example("a"), write_example("b")
+    parts, into = tmp_path / "parts", tmp_path / "data"
+    parts.mkdir()
+    (parts / "a.json").write_text(json.dumps(_soak_part(first, "2026-01-02T00:00:00+00:00")))
+    assert (3, None) == soak.merge(parts, [first, second], into)
+    (parts / "b.json").write_text(json.dumps(_soak_part(second, "2026-01-03T00:00:00+00:00")))
+    status, target = soak.merge(parts, [first, second], into)
+    assert 0 == status
+    document = json.loads(target.read_text())
+    assert target.name.endswith("-soak.json")
+    assert ("2026-01-02T00:00:00+00:00", "2026-01-03T00:00:00+00:00") == (
+        document["started"],
+        document["created"],
+    )
+    assert ["a", "b"] == [r["example"] for r in document["results"]]
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    jsonschema.validate(document, schema)
+
+
+def test_docs_soak_merge_refuses_parts_of_two_environments(
+    tmp_path: Path, write_example: Callable[..., Path]
+) -> None:
+    """Parts made with different versions are never merged into one recording."""
+    soak = _soak_tool()
+    first, second = write_example("a"), write_example("b")
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    (parts / "a.json").write_text(json.dumps(_soak_part(first, "2026-01-02T00:00:00+00:00")))
+    other = _soak_part(second, "2026-01-03T00:00:00+00:00", distributions={"coverage": "1.0"})
+    (parts / "b.json").write_text(json.dumps(other))
+    assert (1, None) == soak.merge(parts, [first, second], tmp_path / "data")
 
 
 # ------------------------------------------------------------------------ guards

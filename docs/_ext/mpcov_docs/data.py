@@ -62,8 +62,10 @@ class Recording:
 
     @property
     def date(self) -> str:
-        """The day the recording was made (ISO date)."""
-        return str(self.doc["created"])[:10]
+        """The day the recording was made (ISO date); first to last day for one made in parts."""
+        last = str(self.doc["created"])[:10]
+        first = str(self.doc.get("started") or last)[:10]
+        return last if first == last else f"{first} to {last}"
 
     @property
     def label(self) -> str | None:
