@@ -183,7 +183,9 @@ class DoctorBenchDirective(SphinxDirective):
             text=(
                 f"Recorded {data['date']} on {meta['machine']} ({meta['cpus']} CPUs), "
                 f"CPython {meta['python']}, coverage.py {meta['coverage']}, "
-                f"mpcov {meta['mpcov']}; {data['overhead_repeat']} alternating runs per workload."
+                f"mpcov {meta['mpcov']}; {data['overhead_repeat']} pairs of runs per workload "
+                "(one with, one without the doctor, in turn either first); seconds are medians, "
+                "the overhead is the median of the pairs' ratios."
             )
         )
         overhead = _table(
@@ -194,7 +196,7 @@ class DoctorBenchDirective(SphinxDirective):
                     f"{row['plain_median']:.2f}",
                     f"{row['doctor_median']:.2f}",
                     _added(row),
-                    "" if row["overhead_percent"] is None else f"{row['overhead_percent']:+.1f}%",
+                    _overhead(row),
                 ]
                 for row in data["overhead"]
             ],
@@ -214,6 +216,17 @@ class DoctorBenchDirective(SphinxDirective):
             ],
         )
         return [about, overhead, rate]
+
+
+def _overhead(row: dict[str, Any]) -> str:
+    """The share the doctor added (median of the pairs' ratios) and its quartiles, if any."""
+    if row["overhead_percent"] is None:
+        return ""
+    text = f"{row['overhead_percent']:+.1f}%"
+    quartiles = row.get("overhead_quartiles_percent")
+    if quartiles:
+        text += f" (quartiles {quartiles[0]:+.1f}% to {quartiles[1]:+.1f}%)"
+    return text
 
 
 def _added(row: dict[str, Any]) -> str:

@@ -2,13 +2,14 @@
 
 Two measurements, each side by side in one run so that the machine's state is shared:
 
-* overhead: the same coverage run with and without the doctor, alternating
-  (plain, doctor, plain, doctor...), on a slice of this project's own tests under
-  ``coverage run -m pytest`` and on an example-heavy run (pool, process and
-  subprocess examples under every start method). The ratio of the medians is the
-  overhead. Three small workloads take it apart: the doctor around ``true`` (its
-  fixed cost: start-up, analysis, report), and around a program that starts 40
-  short Python subprocesses, or forks 40 children (the cost in each process).
+* overhead: the same coverage run with and without the doctor, on a slice of this
+  project's own tests under ``coverage run -m pytest`` and on an example-heavy run
+  (pool, process and subprocess examples under every start method). Runs come in
+  pairs, one of each side, in turn plain-first and doctor-first; the median of the
+  pairs' ratios is the overhead, with its quartiles. Three small workloads take it
+  apart: the doctor around ``true`` (its fixed cost: start-up, analysis, report),
+  and around a program that starts 40 short Python subprocesses, or forks 40
+  children (the cost in each process).
 * loss rate: ``examples/pool_with_block_only.py`` (the classic ``with Pool``
   race) run N times plain and N times under the doctor, interleaved; the worker's
   line is lost or kept in each run. The doctor must not turn losses into saves:
@@ -224,10 +225,20 @@ def overhead(repeat: int) -> list[dict[str, Any]]:
             work(False)  # warm the caches once, unmeasured
             plain: list[float] = []
             doctor: list[float] = []
-            for _ in range(repeat):
-                plain.append(work(False))
-                doctor.append(work(True))
+            for index in range(repeat):
+                # Pairs in turn plain-first and doctor-first: neither side always runs
+                # right after the other has warmed (or loaded) the machine.
+                if index % 2:
+                    doctor.append(work(True))
+                    plain.append(work(False))
+                else:
+                    plain.append(work(False))
+                    doctor.append(work(True))
             p, d = statistics.median(plain), statistics.median(doctor)
+            # The two runs of a pair share the machine's state of the moment, which drifts
+            # by more than the overhead on a busy 2-CPU machine: the share comes from the
+            # pairs' ratios, with their quartiles as its spread.
+            ratios = sorted(b / a for a, b in zip(plain, doctor) if a > 0)
             row: dict[str, Any] = {
                 "name": label,
                 "plain": [round(x, 4) for x in plain],
@@ -236,7 +247,10 @@ def overhead(repeat: int) -> list[dict[str, Any]]:
                 "doctor_median": round(d, 4),
                 "added_seconds": round(d - p, 4),
                 # A share of a run of a few milliseconds says nothing: only workloads get one.
-                "overhead_percent": round((d / p - 1) * 100, 2) if workload else None,
+                "overhead_percent": _percent(statistics.median(ratios)) if workload else None,
+                "overhead_quartiles_percent": (
+                    [_percent(q) for q in _quartiles(ratios)] if workload else None
+                ),
             }
             if processes:
                 # What each process adds, beyond the fixed cost measured in the first row.
@@ -247,6 +261,16 @@ def overhead(repeat: int) -> list[dict[str, Any]]:
     finally:
         for folder in folders.values():
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _percent(ratio: float) -> float:
+    return round((ratio - 1) * 100, 2)
+
+
+def _quartiles(values: list[float]) -> tuple[float, float]:
+    """The first and third quartiles (the median of each half)."""
+    half = len(values) // 2
+    return statistics.median(values[: max(half, 1)]), statistics.median(values[-max(half, 1) :])
 
 
 def _kept(folder: Path, lines: set[int]) -> bool:
@@ -308,7 +332,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run both measurements, print the tables, and write the JSON file."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, dest="json_path", help="write the results here")
-    parser.add_argument("--repeat", type=int, default=7, help="runs per workload and side")
+    parser.add_argument("--repeat", type=int, default=11, help="runs per workload and side")
     parser.add_argument("--runs", type=int, default=200, help="runs per side for the loss rate")
     args = parser.parse_args(argv)
     rows = overhead(args.repeat)
@@ -318,7 +342,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"{row['name']:70} {row['plain_median']:9.2f} {row['doctor_median']:9.2f} "
             f"{row['added_seconds']:+8.2f} "
-            + (f"{row['overhead_percent']:+8.1f}%" if row["overhead_percent"] is not None else "")
+            + (
+                f"{row['overhead_percent']:+8.1f}%  (quartiles "
+                + " to ".join(f"{q:+.1f}%" for q in row["overhead_quartiles_percent"])
+                + ")"
+                if row["overhead_percent"] is not None
+                else ""
+            )
         )
     print(f"\nloss rate of {rate['example']}, {rate['runs']} runs each:")
     for kind in ("plain", "doctor"):
