@@ -645,6 +645,32 @@ def test_doctor_names_the_rule_for_a_signalled_busy_child(
 
 
 @posix_only
+def test_doctor_names_a_crashed_child_crash_not_a_kill_from_outside(
+    tmp_path: Path, marker: str, private_tmp: Path
+) -> None:
+    """A child that dies of its own SIGSEGV crashed: nobody sent that signal."""
+    (tmp_path / "crash_child.py").write_text(
+        textwrap.dedent(
+            """\
+            import ctypes, multiprocessing
+
+            def work():
+                ctypes.string_at(0)  # a read at address 0: SIGSEGV
+
+            if __name__ == "__main__":
+                child = multiprocessing.get_context("fork").Process(target=work)
+                child.start()
+                child.join()
+            """
+        )
+    )
+    rc = "[run]\nparallel = true\nconcurrency = multiprocessing\n"
+    (cause,) = _losing_run(tmp_path, marker, private_tmp, "crash_child.py", rc)["causes"]
+    assert "crash" == cause["code"], cause
+    assert "SIGSEGV" in cause["message"], cause
+
+
+@posix_only
 def test_doctor_names_a_child_stopped_after_grace_outlived(
     tmp_path: Path, marker: str, private_tmp: Path
 ) -> None:

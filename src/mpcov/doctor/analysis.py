@@ -1188,6 +1188,14 @@ def _older(version: str, than: tuple[int, ...]) -> bool:
     return numbers < than
 
 
+#: Signals a process gets from its own fault, when nobody observed sent them.
+_CRASH_SIGNALS = frozenset(
+    int(getattr(signal, name))
+    for name in ("SIGSEGV", "SIGBUS", "SIGILL", "SIGFPE", "SIGABRT")
+    if hasattr(signal, name)
+)
+
+
 def _signal_cause(
     builder: _Builder, process: Process, end: dict[str, Any], settings: dict[str, Any]
 ) -> Cause:
@@ -1208,6 +1216,13 @@ def _signal_cause(
             f"was killed ({sig}) by the doctor's --timeout",
             moment=moment,
             scope_key="timeout",
+        )
+    if not kill and end.get("signal") in _CRASH_SIGNALS:
+        return Cause(
+            "crash",
+            f"crashed ({sig}): coverage.py's save at exit never ran",
+            moment=moment,
+            scope_key=f"crash:{sig}",
         )
     if not kill:
         return Cause(

@@ -34,6 +34,10 @@ _OTHER_FIXES = {
         "stop the workers (shut the executor down, join the processes) before the report is made"
     ),
     "outside": "find what sent the signal (a CI time limit, the out-of-memory killer)",
+    "crash": (
+        "find the crash (python -X faulthandler prints the stack of a fatal signal): "
+        "a process that crashes saves nothing"
+    ),
     "vanished": "find what killed the process (SIGKILL from outside, a crash)",
     "signal": "let the process finish and join() it before the program ends",
     "library": "let the library end its workers normally (close and join the pool)",
