@@ -542,6 +542,30 @@ def test_private_folder_hook_compiles_the_observer_for_another_python(tmp_path: 
         assert [] == [p.name for p in (folder / "site").iterdir() if ".code." in p.name]
 
 
+def test_private_folder_hook_imports_nothing_costly(tmp_path: Path) -> None:
+    """The start-up hook loads no module a bare interpreter does not (each costs every process)."""
+    from mpcov.doctor.runner import command_environment, private_folder
+
+    probe = "import sys; print(' '.join(sorted(sys.modules)))"
+    env = {"PATH": os.environ.get("PATH", "")}
+    bare = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    )
+    with private_folder() as folder:
+        hooked = subprocess.run(
+            [sys.executable, "-c", probe],
+            env=command_environment(folder, env),
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=tmp_path,
+        )
+    added = set(hooked.stdout.split()) - set(bare.stdout.split())
+    # The hook, the observer, and small built-in or pure modules it needs.
+    allowed = {"sitecustomize", "_mpcov_doctor_observer", "__future__", "atexit", "marshal"}
+    assert allowed >= added
+
+
 @posix_only
 def test_doctor_runs_twice_in_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A second in-process ``mpcov doctor`` still finds its entry point (no module shadows it)."""

@@ -25,13 +25,14 @@ if TYPE_CHECKING:
 
 def _chain() -> None:
     """Run the next ``sitecustomize`` on ``sys.path`` under that name, as ``site`` would."""
-    # Not importlib.util: it imports contextlib, collections and functools, milliseconds
-    # in every process the command starts, for a module object that type(sys) makes.
-    import importlib.machinery
+    # Not importlib.machinery or importlib.util: importing them (importlib, warnings,
+    # contextlib...) costs a millisecond or more in every process the command starts.
+    # The frozen bootstrap they re-export is loaded already.
+    from _frozen_importlib_external import PathFinder
 
     here = os.path.dirname(os.path.abspath(__file__))
     rest = [p for p in sys.path if os.path.abspath(p or os.curdir) != here]
-    spec = importlib.machinery.PathFinder.find_spec("sitecustomize", rest)
+    spec = PathFinder.find_spec("sitecustomize", rest)
     if spec is None or spec.loader is None:
         return
     module = type(sys)(spec.name)
