@@ -58,10 +58,11 @@ def to_json(
         created: The time stamp (now by default).
         label: A campaign name (``soak``), also part of the recording's file name.
         lock: The constraints file the environment was installed from.
-        details: ``all`` keeps one entry per run; ``contrary`` only the runs that are
-            evidence against the header (a deterministic row's other outcomes, any
-            timeout or crash), each with its ``index``: a soak's thousands of agreeing
-            runs are in the counts.
+        details: ``all`` (an entry per run) or ``contrary`` (only runs against the header).
+
+    With ``contrary``, a row lists the runs that are evidence against its header (a
+    deterministic row's other outcomes, any timeout or crash), each with its
+    ``index``: a soak's thousands of agreeing runs are in the counts.
     """
     if details not in ("all", "contrary"):
         raise ValueError(f"details must be 'all' or 'contrary', not {details!r}")
