@@ -248,7 +248,7 @@ def soak(session: nox.Session) -> None:
         session.error(f"unknown soak argument(s): {', '.join(sorted(unknown))}")
     wanted = set(args) or {"quiet", "load"}
     deadline = None if minutes is None else time.monotonic() + minutes * 60
-    scripts = [str(p) for p in sorted((ROOT / "examples").glob("*.py"))]
+    examples = str(ROOT / "examples")
 
     def leftovers(marker: str, temp: Path) -> list[str]:
         """What is left in the campaign's TMPDIR, and live processes with its marker."""
@@ -267,15 +267,15 @@ def soak(session: nox.Session) -> None:
         label = "soak" if kind == "quiet" else "soak-load"
         parts = SOAK_PARTS / label
         listed = session.run(
-            *tool, "plan", str(parts), *scripts, "--lock", str(EXAMPLES_LOCK), silent=True
+            *tool, "plan", str(parts), examples, "--lock", str(EXAMPLES_LOCK), silent=True
         )
         # Its stderr (parts it recorded again, and why) comes in the same text.
         lines = str(listed or "").splitlines()
-        todo = [line for line in lines if line in scripts]
+        todo = [line for line in lines if line.endswith(".py") and Path(line).is_file()]
         for line in lines:
-            if line not in scripts:
+            if line not in todo:
                 session.log(line)
-        session.log(f"{label}: {len(todo)} of {len(scripts)} examples to record")
+        session.log(f"{label}: {len(todo)} examples to record")
         for number, script in enumerate(todo, 1):
             if deadline is not None and time.monotonic() > deadline:
                 session.log(f"{label}: time is up; {len(todo) - number + 1} examples left")
@@ -327,7 +327,7 @@ def soak(session: nox.Session) -> None:
             if left:
                 session.error(f"{label}: {script} left {len(left)} thing(s): {', '.join(left)}")
         session.run(
-            *tool, "merge", str(parts), *scripts, "--into", str(RESULTS), success_codes=[0, 3]
+            *tool, "merge", str(parts), examples, "--into", str(RESULTS), success_codes=[0, 3]
         )
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from mpcov.engine import Environment
-from mpcov.header import parse
+from mpcov.header import discover, parse
 from mpcov.report import document_record_name, write_json
 
 #: What must be the same in every part of one soak, read from a results document.
@@ -165,11 +165,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=("plan", "merge"))
     parser.add_argument("parts", type=Path, help="the folder of parts, one per example")
-    parser.add_argument("scripts", type=Path, nargs="+", help="the examples of the soak")
+    parser.add_argument(
+        "scripts", type=Path, nargs="+", help="the examples of the soak (or their folder)"
+    )
     parser.add_argument("--lock", type=Path, help="the constraints file the session used")
     parser.add_argument("--into", type=Path, help="merge: the folder of recordings")
     args = parser.parse_args(argv)
-    scripts = sorted(args.scripts, key=lambda p: p.stem)
+    # A folder stands for its examples, found as verify finds them (companions skipped).
+    scripts = sorted(discover(args.scripts), key=lambda p: p.stem)
     args.parts.mkdir(parents=True, exist_ok=True)
     if args.action == "plan":
         for script in plan(args.parts, scripts, args.lock):
