@@ -30,7 +30,7 @@ from typing import Any
 
 from mpcov.engine import Environment
 from mpcov.header import discover, parse
-from mpcov.report import document_record_name, write_json
+from mpcov.report import document_record_name, to_json, write_json
 
 #: What must be the same in every part of one soak, read from a results document.
 _SAME = (
@@ -62,19 +62,24 @@ def _key(document: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _here(env: Environment) -> dict[str, Any]:
-    """The comparable fields of this environment, as a part made here would record them."""
-    from mpcov import __version__
+#: The fields of _SAME that say where a part was made (the rest say how it was run).
+_MADE_WITH = (
+    "platform.sys_platform",
+    "platform.machine",
+    "platform.cpus",
+    "python",
+    "coverage",
+    "mpcov",
+    "distributions",
+    "lock",
+)
 
-    return {
-        "platform.sys_platform": env.sys_platform,
-        "platform.machine": env.machine,
-        "platform.cpus": env.cpus,
-        "python": {"implementation": env.implementation, "version": env.python_version},
-        "coverage": {"version": env.coverage_version},
-        "mpcov": {"version": __version__},
-        "distributions": dict(env.libraries),
-    }
+
+def _here(lock: Path | None) -> dict[str, Any]:
+    """Where a part made now would say it was made: the fields verify's report writes."""
+    made = _key(to_json([], Environment.current(), repeat=1, lock=lock))
+    # Without the session's lock, any lock (or none) a part names is accepted.
+    return {name: made[name] for name in _MADE_WITH if name != "lock" or lock is not None}
 
 
 def _stale(document: dict[str, Any], script: Path, here: dict[str, Any]) -> str | None:
@@ -100,8 +105,7 @@ def _read(path: Path) -> dict[str, Any] | None:
 
 def plan(parts: Path, scripts: list[Path], lock: Path | None) -> list[Path]:
     """The scripts still to record, in order; removes the stale parts on the way."""
-    env = Environment.current()
-    here = _here(env)
+    here = _here(lock)
     todo: list[Path] = []
     for script in scripts:
         part = parts / f"{script.stem}.json"
@@ -109,21 +113,12 @@ def plan(parts: Path, scripts: list[Path], lock: Path | None) -> list[Path]:
         reason = None if document is not None else "missing or unreadable"
         if document is not None:
             reason = _stale(document, script, here)
-            recorded_lock = (document.get("lock") or {}).get("sha256")
-            if reason is None and lock is not None and recorded_lock != _sha256(lock):
-                reason = "the lock changed"
         if reason is not None:
             if part.exists():
                 print(f"soak: {script.stem}: recording again ({reason})", file=sys.stderr)
                 part.unlink()
             todo.append(script)
     return todo
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def merge(parts: Path, scripts: list[Path], into: Path) -> tuple[int, Path | None]:
