@@ -714,3 +714,38 @@ def test_doctor_names_a_child_stopped_after_grace_outlived(
     assert ["outlived"] == [c["code"] for c in document["causes"]]
     command = next(p for p in document["processes"] if p["start"]["how"] == "command")
     assert "exit" == command["end"]["how"], command
+
+
+@posix_only
+def test_doctor_blames_the_kill_for_loky_workers_killed_before_they_started(
+    tmp_path: Path, marker: str, private_tmp: Path
+) -> None:
+    """loky workers SIGKILLed at start-up under patch = subprocess: the kill, not a missing setting."""
+    pytest.importorskip("joblib")
+    (tmp_path / "tasks.py").write_text("def work(x):\n    return x * 2\n")
+    (tmp_path / "kill_loky_workers.py").write_text(
+        textwrap.dedent(
+            """\
+            import os, signal
+            from joblib.externals.loky import get_reusable_executor
+            from tasks import work
+
+            if __name__ == "__main__":
+                executor = get_reusable_executor(max_workers=2)
+                future = executor.submit(work, 1)
+                for pid in list(executor._processes):
+                    os.kill(pid, signal.SIGKILL)
+                try:
+                    future.result()
+                except Exception as error:  # loky's TerminatedWorkerError
+                    print(type(error).__name__)
+                executor.shutdown(wait=True)
+            """
+        )
+    )
+    rc = "[run]\nparallel = true\npatch = subprocess\n"
+    document = _losing_run(tmp_path, marker, private_tmp, "kill_loky_workers.py", rc)
+    (cause,) = document["causes"]
+    assert "MPC104" == cause["code"], cause
+    assert "SIGKILL" in cause["message"] and "kill_loky_workers.py:9" in cause["message"], cause
+    assert "patch" not in cause["fix"], cause

@@ -961,7 +961,11 @@ def _branch_mismatch(builder: _Builder, process: Process) -> Cause | None:
 
 def _would_measure(process: Process, concurrency: list[str], patch: list[str]) -> bool:
     """Whether the settings above ``process`` start coverage.py in a process like it."""
-    if process.library in ("billiard", "multiprocess", "loky"):
+    if process.library == "loky":
+        # loky starts each worker as a new interpreter (fork then exec), which inherits
+        # the COVERAGE_PROCESS_CONFIG that patch = subprocess sets.
+        return "subprocess" in patch
+    if process.library in ("billiard", "multiprocess"):
         return False
     if process.method is not None:
         return "multiprocessing" in concurrency or (

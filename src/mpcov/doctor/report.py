@@ -227,7 +227,7 @@ def _start_text(process: Process, root: Path) -> str:
     parts = [process.how if process.how != "subprocess-fork" else "subprocess"]
     if process.method and process.method not in parts:
         parts.append(process.method)
-    if process.library:
+    if process.library and process.library not in parts:
         parts.append(process.library)
     if process.pool is not None:
         parts.append("pool worker")
