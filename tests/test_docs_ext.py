@@ -242,6 +242,27 @@ def test_group_where_lists_pairs_when_ranges_would_mislead(tree: Tree) -> None:
     assert "cov 7.17.3, Py 3.12" == group_where(measured, infos, short=True)
 
 
+def test_soak_campaigns_count_current_parts_and_name_the_rest(tree: Tree) -> None:
+    """A soak part counts only for the example's current header; the rest are listed."""
+    soak = tree.results / "soak"
+    (soak / "soak").mkdir(parents=True)
+    (soak / "soak-load").mkdir()
+    sha = parse(tree.examples / "good.py").header_sha256
+    rows = [_row("good", m, 200, 200, sha, contrary=0) for m in ("fork", "spawn")]
+    (soak / "soak" / "good.json").write_text(json.dumps(_recording("3.11.7", "7.17.5", rows)))
+    old = [_row("good", "fork", 200, 200, "0" * 64, contrary=0)]
+    (soak / "soak-load" / "good.json").write_text(json.dumps(_recording("3.11.7", "7.17.5", old)))
+    quiet, load = data.soak_campaigns(soak, tree.examples)
+    assert ("soak", ["good"], [], ["broken"]) == (
+        quiet.label,
+        sorted(quiet.parts),
+        quiet.stale,
+        quiet.missing,
+    )
+    assert (2, 400, 0, 2) == (len(quiet.rows()), quiet.runs(), quiet.contrary(), quiet.total)
+    assert ([], ["good"], 0) == (sorted(load.parts), load.stale, load.runs())
+
+
 def test_diagram_without_actors_is_a_clear_error() -> None:
     """No actors: a ValueError saying so (it used to be a ZeroDivisionError)."""
     with pytest.raises(ValueError, match="no actors"):
@@ -267,6 +288,7 @@ broken_listing
 no_actors
 results_only
 matrix_only
+soak_only
 ```
 """,
     "shows": """# Shows
@@ -324,6 +346,11 @@ A pool: good
 ```{mpcov-matrix}
 ```
 """,
+    "soak_only": """# Soak only
+
+```{mpcov-soak}
+```
+""",
     "no_actors": """# No actors
 
 ```{mpcov-sequence} empty.txt
@@ -355,10 +382,15 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     sha = parse(examples / "good.py").header_sha256
     rows = [_row("good", m, 3, 3, sha) for m in ("fork", "spawn")]
     (results / "new.json").write_text(json.dumps(_recording("3.12.1", "7.17.3", rows)))
+    soak = base / "soak" / "soak"
+    soak.mkdir(parents=True)
+    soaked = [_row("good", m, 200, 200, sha, contrary=0) for m in ("fork", "spawn")]
+    (soak / "good.json").write_text(json.dumps(_recording("3.11.7", "7.17.5", soaked)))
     (src / "conf.py").write_text(
         f"import sys\nsys.path.insert(0, {str(ROOT / 'docs' / '_ext')!r})\n"
         "extensions = ['myst_parser', 'mpcov_docs']\n"
-        f"mpcov_examples_dir = {str(examples)!r}\nmpcov_results_dir = {str(results)!r}\n",
+        f"mpcov_examples_dir = {str(examples)!r}\nmpcov_results_dir = {str(results)!r}\n"
+        f"mpcov_soak_dir = {str(soak.parent)!r}\n",
         encoding="utf-8",
     )
     (src / "empty.txt").write_text("title: empty\n# no actor\n", encoding="utf-8")
@@ -387,7 +419,7 @@ def _warnings_for(built: Built, page: str) -> list[str]:
 
 def test_build_good_pages_have_no_warnings(built: Built) -> None:
     """The pages that use the directives correctly build without a warning."""
-    pages = ("shows", "decisions", "results_only", "matrix_only")
+    pages = ("shows", "decisions", "results_only", "matrix_only", "soak_only")
     assert [] == [line for page in pages for line in _warnings_for(built, page)]
 
 
@@ -466,3 +498,12 @@ def test_build_decision_table_links_to_the_example(built: Built) -> None:
     assert "declared measured (varies by version), not recorded yet" in page
     assert 'href="shows.html#example-good"' in page
     assert "measured 3/3</strong> on cov 7.17.3, Py 3.12" in page
+
+
+def test_build_soak_counts_its_parts_before_the_merge(built: Built) -> None:
+    """The soak block sums the parts so far and says the soak is not merged yet."""
+    page = built.html["soak_only"]
+    assert "1 of 2 examples recorded, 2 rows, 400 runs, 0 against their header" in page
+    assert "1 example to go, not merged yet" in page
+    assert "mpcov-soak-table" in page
+    assert "CPython 3.11.7, coverage.py 7.17.5, mpcov 0.1.0" in page

@@ -19,6 +19,8 @@ repository, so a page cannot drift from the code or the measurements:
     coverage.py and Python versions where it held.
 ``mpcov-results``
     One table per result file in ``docs/results/data`` with its metadata.
+``mpcov-soak``
+    The soak's parts so far (docs/results/soak/LABEL/), before they are merged.
 ``mpcov-matrix``
     A heat map: example x (Python, start method), coloured by the share of
     runs in which every child line was measured.
@@ -30,7 +32,7 @@ repository, so a page cannot drift from the code or the measurements:
 Roles ``{source}`` and ``{unmeasured}`` carry the source of a claim (citations.py).
 
 Modules: data (headers and recordings, no Sphinx), render (node builders),
-examples, results, decisions, diagrams, reference, citations.
+examples, results, soak, decisions, diagrams, reference, citations.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ from .render import (
     visit_summary_html,
 )
 from .results import MatrixDirective, OutcomesDirective, ResultsDirective
+from .soak import SoakDirective
 
 __all__ = [
     "DATA",
@@ -99,6 +102,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     """Register the directives, roles, nodes and the stylesheet."""
     app.add_config_value("mpcov_examples_dir", None, "env", types=(str,))
     app.add_config_value("mpcov_results_dir", None, "env", types=(str,))
+    app.add_config_value("mpcov_soak_dir", None, "env", types=(str,))
     plain = (visit_plain, depart_plain)
     app.add_node(
         details,
@@ -123,6 +127,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("mpcov-decisions", DecisionsDirective)
     app.add_directive("mpcov-results", ResultsDirective)
     app.add_directive("mpcov-matrix", MatrixDirective)
+    app.add_directive("mpcov-soak", SoakDirective)
     app.add_directive("mpcov-sequence", SequenceDirective)
     app.add_directive("mpcov-cli", CliDirective)
     app.add_directive("mpcov-schema", SchemaDirective)

@@ -15,11 +15,12 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from mpcov.header import NO_START_METHOD, START_METHODS, Example, HeaderError, parse
+from mpcov.header import NO_START_METHOD, START_METHODS, Example, HeaderError, discover, parse
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "examples"
 DATA = ROOT / "docs" / "results" / "data"
+SOAK = ROOT / "docs" / "results" / "soak"
 LABEL_ORDER = (*START_METHODS, NO_START_METHOD)
 
 
@@ -407,3 +408,79 @@ def group_where(group: Group, all_infos: Sequence[Cellinfo], *, short: bool = Fa
     if campaigns:
         where += f" ({', '.join(campaigns)})"
     return where
+
+
+# ------------------------------------------------------------------ the soak in parts
+
+
+@dataclass(frozen=True)
+class SoakCampaign:
+    """One soak campaign's parts so far (``nox -s soak``, docs/results/soak/LABEL/)."""
+
+    label: str
+    #: Parts recorded for the example's current header, by example name.
+    parts: dict[str, Recording]
+    #: Examples whose part was recorded for an older header (to be recorded again).
+    stale: list[str]
+    #: Examples with no part yet.
+    missing: list[str]
+
+    @property
+    def total(self) -> int:
+        """How many examples the campaign covers."""
+        return len(self.parts) + len(self.stale) + len(self.missing)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Every row of the current parts, in example and start-method order."""
+        return [row for name in sorted(self.parts) for row in self.parts[name].rows(name)]
+
+    def runs(self) -> int:
+        """Runs in the current parts."""
+        return sum(int(row["runs"]) for row in self.rows())
+
+    def contrary(self) -> int:
+        """Runs against their header in the current parts (deterministic rows)."""
+        return sum(int(row.get("contrary") or 0) for row in self.rows())
+
+    def environments(self) -> list[list[Recording]]:
+        """The current parts grouped by the environment they were made in (one group, normally)."""
+        groups: dict[str, list[Recording]] = {}
+        for name in sorted(self.parts):
+            doc = self.parts[name].doc
+            key = json.dumps(
+                [doc.get(k) for k in ("platform", "python", "coverage", "mpcov", "distributions")]
+                + [(doc.get("lock") or {}).get("sha256")],
+                sort_keys=True,
+            )
+            groups.setdefault(key, []).append(self.parts[name])
+        return list(groups.values())
+
+    def dates(self) -> str:
+        """The first and last day a current part was made."""
+        days = sorted(str(p.doc["created"])[:10] for p in self.parts.values())
+        if not days:
+            return ""
+        return days[0] if days[0] == days[-1] else f"{days[0]} to {days[-1]}"
+
+
+def soak_campaigns(directory: Path = SOAK, examples: Path = EXAMPLES) -> list[SoakCampaign]:
+    """Each campaign folder under ``directory``, its parts judged against today's examples."""
+    names = [p.stem for p in discover([examples])] if examples.is_dir() else []
+    out = []
+    for folder in sorted(p for p in directory.glob("*") if p.is_dir()):
+        parts: dict[str, Recording] = {}
+        stale = []
+        for name in names:
+            path = folder / f"{name}.json"
+            if not path.is_file():
+                continue
+            part = Recording(path, json.loads(path.read_text(encoding="utf-8")))
+            rows = part.rows(name)
+            current = parse(examples / f"{name}.py").header_sha256
+            if rows and all(r["header_sha256"] == current for r in rows):
+                parts[name] = part
+            else:
+                stale.append(name)
+        missing = [n for n in names if n not in parts and n not in stale]
+        out.append(SoakCampaign(folder.name, parts, stale, missing))
+    return out
