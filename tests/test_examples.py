@@ -20,7 +20,7 @@ import pytest
 
 from mpcov import catalogue
 from mpcov.engine import RACY_MIN_RUNS, GroupResult, Runner, verify
-from mpcov.header import discover, parse
+from mpcov.header import Example, discover, parse
 
 EXAMPLES_DIR = Path(__file__).parent.parent / "examples"
 EXAMPLE_PATHS = discover([EXAMPLES_DIR])
@@ -66,6 +66,62 @@ def test_example_header_is_valid(path: Path) -> None:
     assert 'if __name__ == "__main__":' in source
     # main() may take the start method when a library wants it as an argument (mpire).
     assert re.search(r"^def main\([^)]*\) -> None:", source, re.MULTILINE)
+
+
+_OUTCOME = r"\b(measured|lost|partial|racy)\b"
+_METHOD = r"(?:forkserver|fork|spawn)"
+#: "lost with forkserver and spawn", "measured under spawn": an outcome tied to methods.
+_PAIR = re.compile(
+    _OUTCOME + rf"[^;.()]*?\b(?:with|under|on)\s+"
+    rf"({_METHOD}(?:(?:,\s*|\s+and\s+|\s+or\s+){_METHOD})*)\b"
+)
+
+
+def _prose_disagreements(example: Example) -> list[str]:
+    """Where the header's "Expected:" paragraph says what its TOML never declares."""
+    match = re.search(r"Expected:(.*?)(?:\n\n|$)", example.description, re.DOTALL)
+    if match is None:
+        return ["no Expected: paragraph"]
+    prose = " ".join(match.group(1).split())
+    declared: dict[str, set[str]] = {}
+    for label, value in example.expect.items():
+        declared.setdefault(label, set()).add(str(value))
+    for override in example.when:
+        for label, value in override.expect.items():
+            declared.setdefault(label, set()).add(str(value))
+    anywhere = set().union(*declared.values()) if declared else set()
+    out = []
+    words = re.findall(_OUTCOME, prose)
+    if words and words[0] not in anywhere:
+        out.append(f"leads with {words[0]!r}, declared nowhere ({sorted(anywhere)})")
+    out.extend(
+        f"declares {base!r} but never says it"
+        for base in sorted(set(map(str, example.expect.values())) - set(words))
+    )
+    for pair in _PAIR.finditer(prose):
+        for method in re.findall(_METHOD, pair.group(2)):
+            if method in declared and pair.group(1) not in declared[method]:
+                out.append(f"{pair.group(0)!r}: {method} is declared {sorted(declared[method])}")
+    return out
+
+
+@pytest.mark.parametrize("path", EXAMPLE_PATHS, ids=lambda p: p.stem)
+def test_example_expected_line_agrees_with_its_declaration(path: Path) -> None:
+    """The header's "Expected:" prose names the outcomes its TOML declares, method by method."""
+    assert [] == _prose_disagreements(parse(path))
+
+
+def test_example_expected_line_check_sees_a_contradiction(tmp_path: Path) -> None:
+    """A header whose prose says "lost with spawn" while its TOML says measured is caught."""
+    script = tmp_path / "pool_contradicted.py"
+    script.write_text(
+        '"""A pool.\n\nSettings: none.\nExpected: measured with fork; lost with spawn.\n\n'
+        '[tool.mpcov]\nexpect = "measured"\n"""\n\n'
+        "def main() -> None:\n    print(1)  # mpcov: child\n",
+        encoding="utf-8",
+    )
+    problems = _prose_disagreements(parse(script))
+    assert ["'lost with spawn': spawn is declared ['measured']"] == problems
 
 
 def _describe(group: GroupResult) -> str:
