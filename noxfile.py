@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -276,6 +277,7 @@ def soak(session: nox.Session) -> None:
             if line not in todo:
                 session.log(line)
         session.log(f"{label}: {len(todo)} examples to record")
+        began = time.monotonic()
         for number, script in enumerate(todo, 1):
             if deadline is not None and time.monotonic() > deadline:
                 session.log(f"{label}: time is up; {len(todo) - number + 1} examples left")
@@ -326,9 +328,26 @@ def soak(session: nox.Session) -> None:
             left = leftovers(marker, temp)
             if left:
                 session.error(f"{label}: {script} left {len(left)} thing(s): {', '.join(left)}")
+            session.log(f"{label}: {_soak_progress(parts / f'{Path(script).stem}.json')}")
+            pace = (time.monotonic() - began) / number
+            session.log(
+                f"{label}: {number}/{len(todo)} done; about "
+                f"{(len(todo) - number) * pace / 60:.0f} min left at this pace"
+            )
         session.run(
             *tool, "merge", str(parts), examples, "--into", str(RESULTS), success_codes=[0, 3]
         )
+
+
+def _soak_progress(part: Path) -> str:
+    """One part in a line: its rows, runs and runs against the header."""
+    try:
+        rows = json.loads(part.read_text(encoding="utf-8"))["results"]
+    except (OSError, ValueError, KeyError):
+        return f"{part.stem}: no part written"
+    runs = sum(int(r["runs"]) for r in rows)
+    contrary = sum(int(r.get("contrary") or 0) for r in rows)
+    return f"{part.stem}: {len(rows)} rows, {runs} runs, {contrary} against the header"
 
 
 # The other side of a library change: the lock with one pin moved, recorded for the
