@@ -20,7 +20,7 @@ import jsonschema
 import pytest
 
 from mpcov.doctor import _observer
-from mpcov.doctor.analysis import read_events, with_line
+from mpcov.doctor.analysis import Instance, Process, _no_startup_cause, read_events, with_line
 from mpcov.doctor.report import SCHEMA_PATH
 
 CASES = Path(__file__).parent / "doctor_cases"
@@ -750,3 +750,57 @@ def test_doctor_blames_the_kill_for_loky_workers_killed_before_they_started(
     assert "SIGKILL" in cause["message"], cause
     assert "kill_loky_workers.py:9" in cause["message"], cause
     assert "patch" not in cause["fix"], cause
+
+
+def _base_python_without_coverage() -> str | None:
+    """The interpreter this virtualenv was made from, if it cannot import coverage.py."""
+    base = getattr(sys, "_base_executable", None)
+    if not base:
+        return None
+    probe = subprocess.run(
+        [base, "-c", "import coverage"], capture_output=True, check=False, timeout=60
+    )
+    return base if probe.returncode != 0 else None
+
+
+@posix_only
+def test_doctor_says_a_child_python_without_coverage_cannot_start_it(
+    tmp_path: Path, marker: str, private_tmp: Path
+) -> None:
+    """A child run by a Python that lacks coverage.py: the cause is that Python, not a setting."""
+    base = _base_python_without_coverage()
+    if base is None:
+        pytest.skip("no base interpreter without coverage.py here")
+    (tmp_path / "child.py").write_text("print('child ran')\n")
+    (tmp_path / "other_python.py").write_text(
+        textwrap.dedent(
+            f"""\
+            import subprocess
+
+            if __name__ == "__main__":
+                subprocess.run([{base!r}, "child.py"], check=True)
+            """
+        )
+    )
+    rc = "[run]\nparallel = true\npatch = subprocess\n"
+    (cause,) = _losing_run(tmp_path, marker, private_tmp, "other_python.py", rc)["causes"]
+    assert "not-started" == cause["code"], cause
+    assert "cannot import coverage.py" in cause["message"], cause
+    assert "install coverage.py" in cause["fix"], cause
+
+
+@pytest.mark.parametrize(
+    ("version", "fix"),
+    [("7.10.0", "upgrade coverage.py to 7.10.2"), ("7.10.2", "reinstall coverage.py there")],
+)
+def test_no_startup_cause_names_the_release_that_deleted_the_start_up_file(
+    version: str, fix: str
+) -> None:
+    """A child with coverage.py importable but no .pth: 7.10.0 and 7.10.1 deleted it themselves."""
+    parent = Process(0, 10, 1, True, {"argv": ["coverage", "run", "main.py"]})
+    parent.instances[1] = Instance(1, "coverage run", {"patch": ["subprocess"]}, version)
+    child = Process(1, 11, 10, True, {"executable": "/venv/bin/python"}, parent=parent)
+    cause = _no_startup_cause(child, {"importable": True, "pth": []}, "main.py:7")
+    assert "not-started" == cause.code
+    assert "no coverage.py start-up file (.pth)" in cause.what
+    assert cause.fix.startswith(fix), cause.fix

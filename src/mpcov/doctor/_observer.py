@@ -38,7 +38,7 @@ finder on ``sys.meta_path`` that only watches the names above.
 
 # os.path, not pathlib: this runs at the start of every process, and importing pathlib
 # costs milliseconds there. Broad excepts: the observer must never raise into the program.
-# ruff: noqa: PTH100, PTH109, PTH118, PTH119, PTH120, BLE001, S110, SIM105
+# ruff: noqa: PTH100, PTH109, PTH118, PTH119, PTH120, PTH208, BLE001, S110, SIM105
 
 from __future__ import annotations
 
@@ -1025,6 +1025,20 @@ class _Finder:
         return spec
 
 
+def _startup_facts() -> dict[str, Any]:
+    """Why coverage.py's start-up file did not start it: can this Python import it, is the file there."""
+    pth: list[str] = []
+    importable = False
+    for folder in sys.path:
+        try:
+            names = os.listdir(folder or ".")
+        except OSError:
+            continue
+        pth.extend(n for n in names if n.endswith(".pth") and "cover" in n)
+        importable = importable or "coverage" in names
+    return {"pth": sorted(pth), "importable": importable}
+
+
 def install(*, hook_measured: bool = False) -> None:
     """Start observing this process, if the doctor's environment is set; record its start.
 
@@ -1045,6 +1059,12 @@ def install(*, hook_measured: bool = False) -> None:
     _STDLIB = tuple(sorted(prefixes))
     env = os.environ
     _STATE["cwd"] = os.getcwd()
+    facts: dict[str, Any] = {"coverage": sorted(k for k in env if k.startswith("COVERAGE_"))}
+    if "coverage" not in sys.modules and (
+        "COVERAGE_PROCESS_START" in env or "COVERAGE_PROCESS_CONFIG" in env
+    ):
+        # coverage.py's start-up file runs before this hook: it should have started.
+        facts["startup"] = _startup_facts()
     emit(
         "start",
         ppid=os.getppid(),
@@ -1054,9 +1074,7 @@ def install(*, hook_measured: bool = False) -> None:
         python=".".join(map(str, sys.version_info[:3])),
         ancestors=_ancestors(),
         starttime=_starttime(),
-        env={
-            "coverage": sorted(k for k in env if k.startswith("COVERAGE_")),
-        },
+        env=facts,
     )
     _patch_os()
     atexit.register(_at_exit)

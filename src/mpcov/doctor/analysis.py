@@ -165,6 +165,8 @@ class Cause:
     noun: str = "processes"
     #: How many processes share the scope (a Pool's workers, one call site's children).
     scope_key: str = ""
+    #: The fix, where it depends on this run rather than on the cause's code alone.
+    fix: str = ""
 
 
 @dataclass
@@ -1118,6 +1120,9 @@ def _unmeasured_cause(process: Process, concurrency: list[str], patch: list[str]
         )
     env = process.start_event.get("env") or {}
     carried = {"COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START"} & set(env.get("coverage", []))
+    startup = env.get("startup")
+    if carried and isinstance(startup, dict):
+        return _no_startup_cause(process, startup, site)
     if "subprocess" in patch and not carried:
         return Cause(
             _known("MPC212", "MPC203"),
@@ -1133,6 +1138,52 @@ def _unmeasured_cause(process: Process, concurrency: list[str], patch: list[str]
         site=site,
         scope_key=f"sub:{site}",
     )
+
+
+def _no_startup_cause(process: Process, startup: dict[str, Any], site: str | None) -> Cause:
+    """A Python child that had coverage.py's start-up variable, yet coverage.py never started."""
+    what = f"Python program started at {site or '?'} had coverage.py's start-up variable"
+    if not startup.get("importable"):
+        executable = process.start_event.get("executable") or "its Python"
+        return Cause(
+            "not-started",
+            f"{what}, but its interpreter ({executable}) cannot import coverage.py",
+            site=site,
+            scope_key=f"nocov:{executable}",
+            fix="install coverage.py in the environment that runs the child, or start it "
+            "with the measured interpreter (sys.executable)",
+        )
+    version = next(
+        (
+            i.version
+            for node in _ancestors_of(process)
+            for i in node.instances.values()
+            if i.version
+        ),
+        None,
+    )
+    what += ", but no coverage.py start-up file (.pth) was in its site-packages"
+    fix = (
+        "reinstall coverage.py there: 7.13 and newer install the start-up file with the "
+        "package, older releases write it at run time (which fails where site-packages is "
+        "read-only)"
+    )
+    if version and not _older(version, (7, 10)) and _older(version, (7, 10, 2)):
+        # 7.10.0 and 7.10.1 apply the patch again in each child: each rewrites the one
+        # shared subcover.pth and deletes it at exit (coverage/control.py, patch.py).
+        what += (
+            f": coverage.py {version} lets each measured child delete the shared "
+            "subcover.pth when it exits, so children started after that are not measured"
+        )
+        fix = "upgrade coverage.py to 7.10.2 or newer"
+    return Cause("not-started", what, site=site, scope_key=f"nopth:{site}", fix=fix)
+
+
+def _ancestors_of(process: Process) -> Iterator[Process]:
+    node = process.parent
+    while node is not None:
+        yield node
+        node = node.parent
 
 
 def _known(code: str, fallback: str) -> str:

@@ -158,7 +158,7 @@ def group_text(group: Group) -> str:
         shown = ", ".join(f"{site} ({count})" for site, count in group.sites[:5])
         more = len(group.sites) - 5
         lines.append(f"From: {shown}" + (f" and {more} more call sites." if more > 0 else "."))
-    fix = rule.fix if rule is not None else _OTHER_FIXES.get(cause.code, "")
+    fix = cause.fix or (rule.fix if rule is not None else _OTHER_FIXES.get(cause.code, ""))
     if fix:
         lines.append(f"Fix: {fix}.")
     if rule is not None:
@@ -421,7 +421,8 @@ def to_json(
                 "count": len(group.processes),
                 "of": group.scope,
                 "pids": [p.pid for p in group.processes],
-                "fix": rule.fix if rule is not None else _OTHER_FIXES.get(group.cause.code, ""),
+                "fix": group.cause.fix
+                or (rule.fix if rule is not None else _OTHER_FIXES.get(group.cause.code, "")),
                 "docs": rule.docs if rule is not None else None,
             }
         )
