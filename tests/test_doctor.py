@@ -20,7 +20,14 @@ import jsonschema
 import pytest
 
 from mpcov.doctor import _observer
-from mpcov.doctor.analysis import Instance, Process, _no_startup_cause, read_events, with_line
+from mpcov.doctor.analysis import (
+    Instance,
+    Process,
+    _no_startup_cause,
+    _site_text,
+    read_events,
+    with_line,
+)
 from mpcov.doctor.report import SCHEMA_PATH
 
 CASES = Path(__file__).parent / "doctor_cases"
@@ -804,3 +811,13 @@ def test_no_startup_cause_names_the_release_that_deleted_the_start_up_file(
     assert "not-started" == cause.code
     assert "no coverage.py start-up file (.pth)" in cause.what
     assert cause.fix.startswith(fix), cause.fix
+
+
+def test_site_text_is_relative_near_the_run_and_absolute_far_from_it(tmp_path: Path) -> None:
+    """A call site in a neighbour folder reads ../x.py; one in site-packages keeps its path."""
+    run = tmp_path / "repo" / "tests"
+    near = tmp_path / "repo" / "src" / "app.py"
+    far = Path("/usr/lib/python3/site-packages/lib/pool.py")
+    assert "app.py:3" == _site_text([str(run / "app.py"), 3], run)
+    assert f"{Path('..', 'src', 'app.py')}:3" == _site_text([str(near), 3], run)
+    assert f"{far}:9" == _site_text([str(far), 9], run)

@@ -203,7 +203,9 @@ def _site_text(site: Sequence[Any] | None, root: Path | None = None) -> str | No
     if root is not None:
         with contextlib.suppress(ValueError):
             path = os.path.relpath(path, root)
-            if path.startswith(".."):
+            # A neighbour folder reads best relative (../src/x.py); a file far away
+            # (site-packages, the standard library) reads best by its own path.
+            if Path(path).parts[:3].count(os.pardir) > 2:
                 path = str(site[0])
     return f"{path}:{site[1]}"
 
