@@ -34,7 +34,7 @@ def _number(value: int) -> str:
 def campaign_summary(campaign: SoakCampaign, merged: bool) -> str:
     """One campaign in a sentence: parts recorded, runs, contrary runs, what is left."""
     where = CAMPAIGNS.get(campaign.label, campaign.label)
-    rows = campaign.rows()
+    rows = [row for row in campaign.rows() if row.get("skip_reason") is None]
     text = (
         f"{campaign.label} ({where}): {len(campaign.parts)} of {campaign.total} examples "
         f"recorded, {len(rows)} rows, {_number(campaign.runs())} runs, "
@@ -108,7 +108,7 @@ class SoakDirective(MpcovDirective):
                 [
                     cell(nodes.literal(text=row["example"])),
                     cell(row["start_method"]),
-                    cell(row["expect"]),
+                    cell(row["expect"] or f"skipped: {row.get('skip_reason')}"),
                     cell(_number(int(row["runs"]))),
                     cell(_number(int(row["measured"])), OUTCOME_CLASS[observed(row)]),
                     cell(_number(int(row.get("partial") or 0))),
