@@ -263,6 +263,17 @@ def test_soak_campaigns_count_current_parts_and_name_the_rest(tree: Tree) -> Non
     assert ([], ["good"], 0) == (sorted(load.parts), load.stale, load.runs())
 
 
+def test_soak_environments_ignore_a_new_kernel_as_the_soak_does() -> None:
+    """Parts apart only in kernel release are one environment; another Python is another."""
+    docs = [_recording(python, "7.17.5", []) for python in ("3.11.7", "3.11.7", "3.12.1")]
+    docs[1]["platform"] = {**docs[1]["platform"], "release": "7"}
+    parts = {f"e{i}": data.Recording(Path(f"e{i}.json"), doc) for i, doc in enumerate(docs)}
+    campaign = data.SoakCampaign("soak", parts, [], [])
+    assert [["e0", "e1"], ["e2"]] == [
+        [part.path.stem for part in group] for group in campaign.environments()
+    ]
+
+
 def test_diagram_without_actors_is_a_clear_error() -> None:
     """No actors: a ValueError saying so (it used to be a ZeroDivisionError)."""
     with pytest.raises(ValueError, match="no actors"):

@@ -447,8 +447,12 @@ class SoakCampaign:
         groups: dict[str, list[Recording]] = {}
         for name in sorted(self.parts):
             doc = self.parts[name].doc
+            # What nox -s soak compares (docs/_tools/soak.py _MADE_WITH): a new kernel
+            # release alone does not make a part stale.
+            platform = {k: doc["platform"].get(k) for k in ("sys_platform", "machine", "cpus")}
             key = json.dumps(
-                [doc.get(k) for k in ("platform", "python", "coverage", "mpcov", "distributions")]
+                [platform]
+                + [doc.get(k) for k in ("python", "coverage", "mpcov", "distributions")]
                 + [(doc.get("lock") or {}).get("sha256")],
                 sort_keys=True,
             )

@@ -58,8 +58,9 @@ def environment_text(parts: list[Recording]) -> str:
     libraries: dict[str, str] = {}
     for part in parts:
         libraries.update(part.libraries())
+    releases = " / ".join(sorted({str(part.doc["platform"]["release"]) for part in parts}))
     text = (
-        f"{p['system']} {p['release']} ({p['machine']}, {p['cpus']} CPUs), {parts[0].python}, "
+        f"{p['system']} {releases} ({p['machine']}, {p['cpus']} CPUs), {parts[0].python}, "
         f"coverage.py {parts[0].coverage}, mpcov {doc['mpcov']['version']}; libraries: "
         + (", ".join(f"{n} {v}" for n, v in sorted(libraries.items())) or "none needed")
         + f"; {doc['repeat']} runs per row, {doc.get('racy_repeat', doc['repeat'])} for racy "
