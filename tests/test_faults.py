@@ -11,6 +11,7 @@ have written one.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import pty
@@ -290,6 +291,34 @@ def test_verify_two_quick_interrupts_leave_nothing(
     done = _wait(proc)
     assert (130, INTERRUPTED) == (done.code, done.last_line), done.err
     assert "Traceback" not in done.err
+    cli.assert_clean(path.parent)
+
+
+def _tgkill(pid: int, tid: int, signum: int) -> None:
+    """Send ``signum`` to one thread of another process (glibc 2.30+ has tgkill)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if not hasattr(libc, "tgkill"):  # pragma: no cover - older or other C libraries
+        pytest.skip("this C library has no tgkill()")
+    if libc.tgkill(pid, tid, signum) != 0:  # pragma: no cover - the thread just ended
+        raise OSError(ctypes.get_errno(), "tgkill")
+
+
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
+def test_verify_stops_when_the_signal_lands_on_a_worker_thread(
+    cli: Cli, write_example: WriteExample, name: str
+) -> None:
+    """A stop signal the kernel gives to a run's thread stops verify as soon as one to main."""
+    path = write_example(body=HANGING_BODY)
+    proc = cli.start(str(path), "--repeat", "4", "--jobs", "2", "--timeout", "300")
+    cli.started(2)
+    tasks = (int(t.name) for t in Path(f"/proc/{proc.pid}/task").iterdir())
+    threads = sorted(t for t in tasks if t != proc.pid)
+    assert threads, "verify runs its examples from threads"
+    # The kernel picks this thread itself when the main thread has a signal pending or
+    # is in the C handler of the last one; tgkill makes that case certain.
+    _tgkill(proc.pid, threads[0], getattr(signal, name))
+    done = _wait(proc, within=10.0)
+    assert (130, INTERRUPTED) == (done.code, done.last_line), done.err
     cli.assert_clean(path.parent)
 
 

@@ -696,6 +696,9 @@ def _split_marker(marker: str) -> tuple[str, int]:
 
 _T = TypeVar("_T")
 
+#: Seconds the main thread waits at most before it runs any signal handler due.
+SIGNAL_POLL = 0.1
+
 
 def _run_all(
     runner: Runner,
@@ -715,7 +718,11 @@ def _run_all(
         for index, call in enumerate(calls):
             pending[pool.submit(call)] = index
         while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            # Never an unbounded wait: the kernel may hand a stop signal to a worker
+            # thread (the main thread had one pending, or was in the C handler of the
+            # last), and Python runs its handler only when the main thread next runs
+            # bytecode. Blocked with no timeout, it would wait for a run to end first.
+            finished, _ = wait(pending, timeout=SIGNAL_POLL, return_when=FIRST_COMPLETED)
             for future in finished:
                 done(pending.pop(future), future.result())
     except BaseException:
