@@ -245,6 +245,22 @@ def _stop(proc: subprocess.Popen[bytes], log: Path, reason: str) -> list[int]:
     return alive
 
 
+def _wait(proc: subprocess.Popen[bytes], timeout: float | None) -> None:
+    """``proc.wait(timeout)`` that never blocks in one system call for good.
+
+    With no timeout, Popen.wait() sits in waitpid(); a stop signal the kernel hands to
+    another thread (the warm-up) would then wait for the command to end before its
+    handler runs. A timed wait polls, so the main thread runs handlers as they come.
+    """
+    if timeout is not None:
+        proc.wait(timeout=timeout)
+        return
+    while True:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=3600)
+            return
+
+
 @contextlib.contextmanager
 def _interrupts_raise() -> Iterator[None]:
     """Turn SIGTERM and SIGHUP into KeyboardInterrupt while the command runs."""
@@ -311,7 +327,7 @@ def observe(
     try:
         with _interrupts_raise():
             try:
-                proc.wait(timeout=timeout)
+                _wait(proc, timeout)
             except subprocess.TimeoutExpired:
                 timed_out = True
                 _stop(proc, log, "timeout")
