@@ -289,6 +289,33 @@ def test_verify_record_writes_the_named_recording(
     assert f"JSON report written to data/{name}" in err.splitlines()
 
 
+def test_verify_record_refuses_to_drop_rows_it_would_not_run(
+    write_example: WriteExample,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``--record`` of some examples, over a recording of more, exits 2 before any run."""
+    monkeypatch.chdir(tmp_path)
+    write_example("good")
+    write_example("other")
+    code, _, err = _verify(capsys, "examples", *FAST, "--record", "data")
+    assert 0 == code, err
+    recording = tmp_path / "data" / record_name(Environment.current())
+    before = recording.read_bytes()
+    code, out, err = _verify(capsys, "examples", *FAST, "--select", "good", "--record", "data")
+    assert (2, "") == (code, out)
+    _assert_one_line_error(
+        err,
+        f"mpcov: error: --record data: {recording.name} holds rows this run leaves out "
+        "(other [none]), and recording replaces the whole file; run them too, "
+        "or write this run with --json PATH",
+    )
+    assert before == recording.read_bytes()
+    code, _, err = _verify(capsys, "examples", *FAST, "--select", "good", "--json", "part.json")
+    assert 0 == code, err
+
+
 @pytest.mark.parametrize(
     ("label", "accepted"),
     [("cloudpickle-3.1.2", True), ("soak_load", True), ("../x", False), (".hidden", False)],

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fnmatch
+import json
 import os
 import re
 import sys
@@ -35,7 +36,7 @@ from mpcov.engine import (
     verify,
 )
 from mpcov.exitcodes import EXIT_FOUND, EXIT_INTERRUPTED, EXIT_OK, error
-from mpcov.header import START_METHODS, Example, HeaderError, discover, parse
+from mpcov.header import NO_START_METHOD, START_METHODS, Example, HeaderError, discover, parse
 from mpcov.report import record_name, text_table, to_json, verdict, write_json
 
 #: Exit status when at least one result contradicts its expectation.
@@ -186,7 +187,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="DIR",
         help=(
             "also write the JSON report into DIR, named for this platform, Python and "
-            "coverage version (how docs/results/data is filled)"
+            "coverage version (how docs/results/data is filled); the file is replaced whole, "
+            "so a run that leaves out rows it holds is refused"
         ),
     )
     v.add_argument(
@@ -406,6 +408,41 @@ def _output_problem(args: argparse.Namespace) -> str | None:
     return None
 
 
+def _record_problem(
+    args: argparse.Namespace, examples: Sequence[Example], env: Environment
+) -> str | None:
+    """Why ``--record`` would lose rows: its file holds some that this run leaves out.
+
+    A recording is one file per platform, Python, coverage.py and label, written
+    whole. A run of some examples or start methods would silently replace the rest
+    of it; that is refused before anything runs.
+    """
+    if args.record is None:
+        return None
+    target = args.record / record_name(env, args.label)
+    try:
+        document = json.loads(target.read_text(encoding="utf-8"))
+        recorded = [(str(r["example"]), str(r["start_method"])) for r in document["results"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # nothing there, or nothing readable to keep
+    wanted = args.start_methods
+    planned = {
+        (e.name, label)
+        for e in examples
+        for label in e.labels
+        if not wanted or label in wanted or label == NO_START_METHOD
+    }
+    dropped = [f"{name} [{label}]" for name, label in recorded if (name, label) not in planned]
+    if not dropped:
+        return None
+    more = f" and {len(dropped) - 1} more" if len(dropped) > 1 else ""
+    return (
+        f"--record {args.record}: {target.name} holds rows this run leaves out "
+        f"({dropped[0]}{more}), and recording replaces the whole file; run them too, "
+        "or write this run with --json PATH"
+    )
+
+
 def _say(text: str, stream: TextIO | None = None) -> None:
     """Print one line; if the terminal is gone (SIGHUP), stop writing to it instead."""
     try:
@@ -475,7 +512,7 @@ def _run_verify(args: argparse.Namespace, *, own_process: bool) -> int:
         return _error(str(exc))
     if args.lock is not None and not args.lock.is_file():
         return _error(f"--lock {args.lock}: no such file")
-    problem = _output_problem(args)
+    problem = _output_problem(args) or _record_problem(args, examples, env)
     if problem is not None:
         return _error(problem)
     jobs = args.jobs
