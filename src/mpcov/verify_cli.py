@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fnmatch
-import json
 import os
 import re
 import sys
@@ -25,6 +24,7 @@ from packaging.utils import canonicalize_name
 from mpcov import processes
 from mpcov.argtypes import positive_int, positive_seconds
 from mpcov.catalogue import examples_dir
+from mpcov.compare import CompareError, Document
 from mpcov.engine import (
     Environment,
     GroupResult,
@@ -421,10 +421,9 @@ def _record_problem(
         return None
     target = args.record / record_name(env, args.label)
     try:
-        document = json.loads(target.read_text(encoding="utf-8"))
-        recorded = [(str(r["example"]), str(r["start_method"])) for r in document["results"]]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # nothing there, or nothing readable to keep
+        recorded = Document.read(target).rows
+    except CompareError:
+        return None  # nothing there, or no results document to keep
     wanted = args.start_methods
     planned = {
         (e.name, label)
