@@ -37,7 +37,9 @@ def main() -> None:
     """Fork, let the child work and leave with ``os._exit()``, and wait for it."""
     pid = os.fork()
     if pid == 0:
-        status = 1  # if child_work() raises
+        # The exit status if child_work() raises. This line runs in the child, in the
+        # frame that called os.fork(): its marker shows whether that frame is measured.
+        status = 1  # mpcov: child
         try:
             child_work()
             status = 0

@@ -8,7 +8,9 @@ only when the child exits through ``atexit`` or a patched ``os._exit``: a forked
 child calling plain ``os._exit()`` still skips the save.
 
 Settings: ``patch = ["fork"]``, ``parallel = true``.
-Expected: lost; add ``"_exit"`` to the patch list (fork_patch_fork_exit).
+Expected: lost. Adding ``"_exit"`` saves only part of the child
+(fork_patch_fork_exit); ``patch = ["_exit"]`` alone saves all of it
+(fork_exit_patch_exit).
 
 [tool.coverage.run]
 patch = ["fork"]
@@ -37,7 +39,9 @@ def main() -> None:
     """Fork, let the child work and leave with ``os._exit()``, and wait for it."""
     pid = os.fork()
     if pid == 0:
-        status = 1  # if child_work() raises
+        # The exit status if child_work() raises. This line runs in the child, in the
+        # frame that called os.fork(): its marker shows whether that frame is measured.
+        status = 1  # mpcov: child
         try:
             child_work()
             status = 0

@@ -1,7 +1,7 @@
 """MPC205: ``patch = ["fork"]`` on coverage.py before 7.17.3.
 
 The test runs this case with the installed coverage.py taken as 7.16.2 for the
-bad settings; the fixed settings add "subprocess".
+bad settings; the fixed settings leave "fork" out, as the rule's fix says.
 
 Bad settings:
 
@@ -12,7 +12,7 @@ parallel = true
 Fixed settings:
 
 [tool.coverage.run]
-patch = ["fork", "_exit", "subprocess"]
+patch = ["_exit"]
 parallel = true
 """
 

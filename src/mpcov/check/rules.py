@@ -196,7 +196,7 @@ _RULE_LIST = (
         ),
         fix='set `[run] patch = ["_exit"]` and `parallel = true` (coverage.py 7.10+)',
         examples=("fork_exit_without_patch", "fork_patch_fork_only"),
-        fixed_by=("fork_exit_patch_exit", "fork_patch_fork_exit"),
+        fixed_by=("fork_exit_patch_exit",),
         sources=(f"{_CHANGES_7_10}: `patch = _exit`",),
     ),
     Rule(
@@ -241,9 +241,13 @@ _RULE_LIST = (
             'before coverage.py 7.17.3, `patch = ["fork"]` without "subprocess" stops '
             "measuring in the forked child and starts nothing in its place (issue 2340)"
         ),
-        fix='upgrade coverage.py to 7.17.3 or later, or add "subprocess" to `[run] patch`',
+        fix=(
+            'leave "fork" out of `[run] patch` and keep "_exit" with `parallel = true`: the '
+            "child then carries on with the parent's tracer (7.17.3 and later measure what "
+            "the child calls after the fork, but still not the forking function's own lines)"
+        ),
         examples=("fork_patch_fork_exit",),
-        fixed_by=("fork_patch_fork_exit",),
+        fixed_by=("fork_exit_patch_exit",),
     ),
     Rule(
         id="MPC206",
