@@ -10,10 +10,9 @@ From coverage.py 7.10.0 to 7.10.2, ``patch = ["subprocess"]`` writes one
 shared ``subcover.pth`` into site-packages when a measured run starts and deletes
 it when that run exits, so two runs at once in the same environment (parallel CI
 jobs, ``mpcov verify -j 2``) can remove it under each other's children, which then
-start unmeasured. Run alone, 7.10.0 measured 8 of 8 spawn runs; with two at a time,
-4 of 5. Hence "racy" there. From 7.10.3 each measured process writes a file of its
-own, ``subcover_<pid>.pth`` (coverage.py 7.10.3, coverage/patch.py), and the race
-is gone: 7.10.7 measured every one of 30 runs, two at a time.
+start unmeasured: "racy" there. From 7.10.3 each measured process writes a file of
+its own, ``subcover_<pid>.pth`` (coverage.py 7.10.3, coverage/patch.py), and the
+race is gone. The recorded results give the rates.
 
 Settings: ``patch = ["subprocess", "_exit"]`` (coverage.py 7.10+), no ``concurrency``.
 Expected: measured under forkserver and spawn (racy on 7.10.0 to 7.10.2 when runs overlap);

@@ -124,6 +124,37 @@ def test_example_expected_line_check_sees_a_contradiction(tmp_path: Path) -> Non
     assert ["'lost with spawn': spawn is declared ['measured']"] == problems
 
 
+#: A count of runs typed into prose: "8 of 8 spawn runs", "every one of 30 runs", "19/30".
+_RUN_COUNT = re.compile(
+    r"\b\d+ of \d+ (?:\w+ )?runs?\b|\bof \d+ runs\b|\b\d+/\d+\b"
+    r"|\b(?:measured|lost|kept) (?:in )?\d+\b|\b\d+(?:\.\d+)?\s?% of (?:the )?runs\b"
+)
+
+
+def _typed_run_counts(example: Example) -> list[str]:
+    """Run counts in a header's prose, which only a recording may state."""
+    prose = " ".join(example.description.split())
+    return [m.group(0) for m in _RUN_COUNT.finditer(prose)]
+
+
+@pytest.mark.parametrize("path", EXAMPLE_PATHS, ids=lambda p: p.stem)
+def test_example_header_states_no_run_counts(path: Path) -> None:
+    """A header never types a measured count: figures come from the recorded results."""
+    assert [] == _typed_run_counts(parse(path))
+
+
+def test_example_run_count_check_sees_a_typed_figure(tmp_path: Path) -> None:
+    """A header that says "7.10.0 measured 8 of 8 spawn runs" is caught."""
+    script = tmp_path / "pool_counted.py"
+    script.write_text(
+        '"""A pool.\n\nRun alone, 7.10.0 measured 8 of 8 spawn runs; 7.10.7 every one of 30 '
+        'runs.\n\nSettings: none.\nExpected: measured.\n\n[tool.mpcov]\nexpect = "measured"\n'
+        '"""\n\ndef main() -> None:\n    print(1)  # mpcov: child\n',
+        encoding="utf-8",
+    )
+    assert ["measured 8", "of 30 runs"] == _typed_run_counts(parse(script))
+
+
 def _describe(group: GroupResult) -> str:
     outcomes = ", ".join(f"{r.outcome}" for r in group.runs)
     problems = sorted({p for r in group.runs for p in r.problems})
