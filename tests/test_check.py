@@ -742,6 +742,11 @@ UNCOVERED: dict[str, str] = {
         "the loss comes from pytest-cov combining before loky's idle workers exit; under "
         "plain `coverage run` the same code is measured, so no static signal separates them"
     ),
+    "pytest_joblib_shutdown_in_sessionfinish": (
+        "the shutdown is too late only because pytest-cov combines before pytest_sessionfinish; "
+        "under `coverage run -m pytest` the same hook is in time, and the code does not show "
+        "which runs it"
+    ),
     "subprocess_script_below_venv": (
         "the loss depends on where the script is at run time (below a folder with a "
         "pyvenv.cfg), which the code does not show"

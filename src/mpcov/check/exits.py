@@ -16,7 +16,7 @@ from mpcov.check.analysis import ModuleAnalysis
 from mpcov.check.findings import Collector
 from mpcov.check.settings import Settings
 
-#: coverage.py releases whose ``patch = ["fork"]`` measures a forked child by itself.
+#: From this release ``patch = ["fork"]`` alone starts a new coverage.py in a forked child.
 FORK_PATCH_FIXED = Version("7.17.3")
 #: From this release the execv patch hands coverage's configuration to the new program
 #: (COVERAGE_PROCESS_CONFIG), so a measured program erases the old one's data file.
@@ -201,13 +201,15 @@ def check(
                 out.add("MPC203", call)
             elif _drops_coverage_env(call, a) is not None:
                 out.add("MPC212", call)
-    if (
-        "fork" in patch
-        and "subprocess" not in patch
-        and settings.coverage_older_than(FORK_PATCH_FIXED)
-    ):
+    if "fork" in patch:
+        # Every release loses the forking frame's lines; before 7.17.3, with "fork" alone,
+        # the whole child.
+        if "subprocess" not in patch and settings.coverage_older_than(FORK_PATCH_FIXED):
+            detail = f"installed: coverage.py {settings.coverage_version}: nothing in the child"
+        else:
+            detail = "the child's lines in the function that forks"
         for call in forks:
-            out.add("MPC205", call, f"installed: coverage.py {settings.coverage_version}")
+            out.add("MPC205", call, detail)
     if not settings.effective_parallel:
         for call in forks:
             function = a.fork_functions.get(id(call))

@@ -236,10 +236,11 @@ _RULE_LIST = (
     ),
     Rule(
         id="MPC205",
-        title="patch fork on coverage.py before 7.17.3",
+        title="patch fork restarts coverage.py inside os.fork()",
         summary=(
-            'before coverage.py 7.17.3, `patch = ["fork"]` without "subprocess" stops '
-            "measuring in the forked child and starts nothing in its place (issue 2340)"
+            '`patch = ["fork"]` stops the measurement in a forked child and starts a new '
+            "coverage.py inside os.fork(), which does not measure the function that forked; "
+            'before coverage.py 7.17.3, without "subprocess", it starts none (issue 2340)'
         ),
         fix=(
             'leave "fork" out of `[run] patch` and keep "_exit" with `parallel = true`: the '
