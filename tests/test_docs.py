@@ -163,6 +163,22 @@ def test_docs_merge_results_names_and_keeps_newest(tmp_path: Path) -> None:
     assert "2026-01-02T00:00:00+00:00" == json.loads(written.read_text())["created"]
 
 
+def test_docs_merge_results_refuses_to_drop_rows(tmp_path: Path) -> None:
+    """A newer file that leaves out rows of the recording it would replace is refused."""
+    merge = _merge_tool()
+    real = min((DOCS / "results" / "data").glob("*.json"))
+    whole: dict[str, Any] = json.loads(real.read_text(encoding="utf-8"))
+    into = tmp_path / "data"
+    into.mkdir()
+    (into / real.name).write_text(json.dumps(whole))
+    part = {**whole, "created": "2999-01-01T00:00:00+00:00", "results": whole["results"][1:]}
+    (tmp_path / "part.json").write_text(json.dumps(part))
+    assert 1 == merge.merge([tmp_path / "part.json"], into)
+    assert whole == json.loads((into / real.name).read_text())
+    (tmp_path / "all.json").write_text(json.dumps({**part, "results": whole["results"]}))
+    assert 0 == merge.merge([tmp_path / "all.json"], into)
+
+
 def test_docs_merge_results_rejects_foreign_documents(tmp_path: Path) -> None:
     """A file that is not an mpcov results document is reported, not merged."""
     merge = _merge_tool()

@@ -8,8 +8,11 @@ file must carry the ``schema`` id this mpcov writes and validate against the
 package's ``results.schema.json``.
 It is written to DIR under the name ``mpcov verify --record`` would give it
 (platform, Python, coverage.py version). An existing file with that name is
-replaced only by a newer recording (``created``); an older one is skipped with a
-message. Exit status 1 if any input was invalid, else 0.
+replaced only by a newer recording (``created``) that holds every row it holds
+(example and start method); an older one is skipped with a message, and one that
+would drop rows (a ``--select`` run, say) is refused like an invalid input, as
+``verify --record`` refuses it. Exit status 1 if any input was invalid or
+refused, else 0.
 """
 
 from __future__ import annotations
@@ -41,6 +44,11 @@ def _inputs(paths: list[Path]) -> list[Path]:
     return found
 
 
+def _rows(document: dict[str, Any]) -> set[tuple[str, str]]:
+    """The (example, start method) pairs a results document holds."""
+    return {(str(r["example"]), str(r["start_method"])) for r in document.get("results", [])}
+
+
 def merge(paths: list[Path], into: Path) -> int:
     """Copy valid recordings into ``into``; return the number of invalid inputs."""
     validator = _validator()
@@ -64,6 +72,16 @@ def merge(paths: list[Path], into: Path) -> int:
             old = json.loads(target.read_text(encoding="utf-8"))
             if str(old.get("created", "")) >= str(document["created"]):
                 print(f"{path}: skipped, {target.name} is as new or newer")
+                continue
+            dropped = sorted(_rows(old) - _rows(document))
+            if dropped:
+                more = f" and {len(dropped) - 1} more" if len(dropped) > 1 else ""
+                print(
+                    f"{path}: refused, {target.name} holds rows it leaves out "
+                    f"({dropped[0][0]} [{dropped[0][1]}]{more}); record them too",
+                    file=sys.stderr,
+                )
+                bad += 1
                 continue
         target.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
         print(f"{path} -> {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
