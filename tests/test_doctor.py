@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.machinery
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -20,11 +22,13 @@ import jsonschema
 import pytest
 
 from mpcov.doctor import _observer
+from mpcov.doctor import analysis as analysis_module
 from mpcov.doctor.analysis import (
     Instance,
     Process,
     _no_startup_cause,
     _site_text,
+    analyze,
     read_events,
     with_line,
 )
@@ -823,3 +827,157 @@ def test_site_text_is_relative_near_the_run_and_absolute_far_from_it(tmp_path: P
     assert "app.py:3" == _site_text([str(run / "app.py"), 3], run)
     assert f"{Path('..', 'src', 'app.py')}:3" == _site_text([str(near), 3], run)
     assert f"{far}:9" == _site_text([str(far), 9], run)
+
+
+#: A script whose one line runs only as __mp_main__ (line 3), in a spawn child or a fork server.
+_MP_MAIN_SCRIPT = (
+    "import os\n"
+    "if __name__ == '__mp_main__':\n"
+    "    X = 1\n"
+    "def work():\n"
+    "    pass\n"
+    "if __name__ == '__main__':\n"
+    "    pass\n"
+)
+
+
+def _write_data(path: Path, lines: dict[str, list[int]]) -> str:
+    data = coverage.CoverageData(basename=str(path))
+    data.add_lines(lines)
+    data.write()
+    return str(path)
+
+
+def _preload_log(tmp_path: Path, *, server_cov: bool) -> Path:
+    """The events of a forkserver run on Python 3.14.1, where the fork server preloads __main__.
+
+    The parent measured the script (all but line 3) under ``coverage run``. The fork server
+    imported it as __mp_main__ (lines 1-4 and 6): measured by ``patch = ["subprocess"]``
+    (``server_cov``), or not, under ``concurrency = ["multiprocessing"]``. Its child found
+    __main__ already imported, ran none of it, and ran work() (line 5). The server never
+    saved: it was stopped, or exited after the data was combined.
+    """
+    script = str(tmp_path / "main.py")
+    Path(script).write_text(_MP_MAIN_SCRIPT)
+    parent_data = _write_data(tmp_path / ".coverage.host.pid10.X1x", {script: [1, 2, 4, 6, 7]})
+    settings = {"patch": ["subprocess"]} if server_cov else {"concurrency": ["multiprocessing"]}
+    server = "from multiprocessing.forkserver import main; main(3, 4, ['__main__'])"
+    cov = {"id": 2, "started": True} if server_cov else None
+    events: list[dict[str, Any]] = [
+        {"e": "start", "pid": 10, "ppid": 1, "t": 1.0, "python": "3.14.1",
+         "argv": ["python", "-m", "coverage", "run", "main.py", "forkserver"]},
+        {"e": "cov_start", "pid": 10, "t": 1.1, "id": 1, "how": "coverage run",
+         "settings": settings, "version": "7.17.5"},
+        {"e": "start", "pid": 11, "ppid": 10, "t": 1.2, "python": "3.14.1",
+         "argv": ["python", "-c", server], "ancestors": [[10, "python"]]},
+    ]  # fmt: skip
+    if server_cov:
+        events.append(
+            {"e": "cov_start", "pid": 11, "t": 1.25, "id": 2, "how": "startup",
+             "settings": settings, "version": "7.17.5"}
+        )  # fmt: skip
+    events += [
+        {"e": "mp_main", "pid": 11, "t": 1.3, "file": script, "cov": cov,
+         "lines": [1, 2, 3, 4, 6], "ran": True},
+        {"e": "mp_start", "pid": 10, "t": 1.4, "child": 12, "method": "forkserver",
+         "site": [script, 7, "<module>"]},
+        {"e": "fork", "pid": 12, "ppid": 11, "t": 1.5, "cov": cov,
+         "tags": ["multiprocessing/forkserver.py:main"]},
+        # Coverage's lines for the file are the server's, inherited: the child ran none.
+        {"e": "mp_main", "pid": 12, "t": 1.6, "file": script, "cov": cov, "lines": [],
+         "ran": False},
+    ]  # fmt: skip
+    if server_cov:
+        # patch = ["subprocess"] without "_exit": the child's os._exit() skips its save.
+        events.append({"e": "_exit", "pid": 12, "t": 1.7, "status": 0})
+    else:
+        child_data = _write_data(tmp_path / ".coverage.host.pid12.X3x", {script: [5]})
+        events += [
+            {"e": "cov_start", "pid": 12, "t": 1.65, "id": 3, "how": "multiprocessing",
+             "settings": settings, "version": "7.17.5"},
+            {"e": "save_start", "pid": 12, "t": 1.7, "id": 3, "file": child_data, "pending": 1},
+            {"e": "save_end", "pid": 12, "t": 1.71, "id": 3, "file": child_data},
+            {"e": "_exit", "pid": 12, "t": 1.72, "status": 0},
+        ]  # fmt: skip
+    events += [
+        {"e": "save_start", "pid": 10, "t": 2.0, "id": 1, "file": parent_data, "pending": 5},
+        {"e": "save_end", "pid": 10, "t": 2.1, "id": 1, "file": parent_data},
+        {"e": "exit", "pid": 10, "t": 2.2},
+    ]  # fmt: skip
+    events.append({"e": "exit", "pid": 11, "t": 2.4})
+    log = tmp_path / "events.jsonl"
+    log.write_text("".join(json.dumps(e) + "\n" for e in events))
+    return log
+
+
+@pytest.mark.parametrize(
+    ("server_cov", "fix"),
+    [
+        (False, 'measure the fork server with `patch = ["subprocess"]`'),
+        (True, "let the fork server"),
+    ],
+)
+def test_analyze_blames_lines_a_fork_server_preloaded(
+    tmp_path: Path, server_cov: bool, fix: str
+) -> None:
+    """Python 3.13.8+/3.14.1+: __mp_main__ lines the fork server ran and no file holds."""
+    log = _preload_log(tmp_path, server_cov=server_cov)
+    analysis = analyze(log, 1, tmp_path)
+    server = next(p for p in analysis.processes if p.pid == 11)
+    assert server.helper
+    assert server.cause is not None
+    assert ("MPC207", ["mp_main"]) == (server.cause.code, server.partial)
+    assert "the fork server (Python 3.14.1) preloaded it as __mp_main__" in server.cause.what
+    assert f"{tmp_path / 'main.py'}:3" == server.cause.site
+    assert fix in server.cause.fix
+    child = next(p for p in analysis.processes if p.pid == 12)
+    assert child.cause is None or child.cause.code != "MPC207"
+
+
+def _codes_in(node: ast.AST) -> set[str]:
+    """The cause codes an expression can give: its strings, both arms of an ``if``."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return {node.value}
+    if isinstance(node, ast.IfExp):
+        return _codes_in(node.body) | _codes_in(node.orelse)
+    if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_known":
+        return set().union(*(_codes_in(arg) for arg in node.args))
+    return set()
+
+
+def _analysis_codes() -> set[str]:
+    """Every cause code src/mpcov/doctor/analysis.py can give, read from its source."""
+    tree = ast.parse(Path(analysis_module.__file__).read_text(encoding="utf-8"))
+    codes: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Cause":
+            codes |= _codes_in(node.args[0])
+        if isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                if keyword.arg == "code":
+                    codes |= _codes_in(keyword.value)
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "code" for t in node.targets
+        ):
+            codes |= _codes_in(node.value)
+    return codes
+
+
+def _page_codes() -> set[str]:
+    """The codes in the first column of the causes table of docs/reference/doctor.md."""
+    page = (Path(__file__).parents[1] / "docs" / "reference" / "doctor.md").read_text("utf-8")
+    section = page.split("\n## Causes\n", 1)[1].split("\n## ", 1)[0]
+    codes: set[str] = set()
+    for row in section.splitlines():
+        if not row.startswith("| ") or row.startswith(("| code ", "| ---")):
+            continue
+        first = row.split(" | ", 1)[0]
+        codes |= set(re.findall(r"\bMPC\d{3}\b", first)) | set(re.findall(r"`([a-z-]+)`", first))
+    return codes
+
+
+def test_doctor_causes_table_lists_every_cause_the_analysis_gives() -> None:
+    """The page's causes table and analysis.py name the same codes, no more, no fewer."""
+    codes = _analysis_codes()
+    assert {"MPC101", "MPC207", "not-started", "signal"} <= codes
+    assert codes == _page_codes()

@@ -271,3 +271,32 @@ def test_observer_does_nothing_without_its_variable(tmp_path: Path) -> None:
         log=False,
     )
     assert [] == events
+
+
+def test_observer_records_no_main_lines_when_the_import_is_skipped(tmp_path: Path) -> None:
+    """A forkserver child whose __main__ the server preloaded re-imports nothing: no lines."""
+    events = _observe(
+        tmp_path,
+        """\
+        import multiprocessing.spawn
+        import coverage
+
+        def work():
+            return 1
+
+        cov = coverage.Coverage(data_file="program.cov")
+        cov.start()
+        work()
+        # What a forkserver child does on Python 3.13.8+ and 3.14.1+: the fork server already
+        # imported this file as __main__, so spawn returns without running it again.
+        multiprocessing.spawn._fixup_main_from_path(__file__)
+        cov.stop()
+        """,
+        measured=False,
+    )
+    main = _only(events, "mp_main")
+    assert main["cov"] is not None
+    assert main["cov"]["started"]
+    # coverage.py holds work()'s line for this file, but the skipped import ran nothing.
+    assert [] == main["lines"]
+    assert main["ran"] is False

@@ -27,7 +27,9 @@ What is hooked, and why each is enough:
 * ``BaseProcess.start`` and ``Pool.__init__`` of multiprocessing, multiprocess
   and billiard: start method, pool and call site of every worker;
 * ``multiprocessing.spawn._fixup_main_from_*``: which lines of the main script a
-  spawn or forkserver child runs while re-importing it as ``__mp_main__``;
+  spawn or forkserver child runs while re-importing it as ``__mp_main__``, or the fork
+  server while preloading it (CPython 3.13.8+ and 3.14.1+, whose forkserver children
+  then import nothing);
 * ``threading.Thread.start``: threads that run the user's own code;
 * coverage.py's ``Coverage.start``, ``Coverage.save`` and the combine step: where
   coverage was measuring, with which settings, and which data files it wrote.
@@ -775,20 +777,33 @@ def _patch_spawn(module: ModuleType) -> None:
                     return local if name in (main, path) else None
 
                 sys.settrace(trace)
+            before = sys.modules.get("__main__")
+            finished = False
             try:
                 original(main)
+                finished = True
             finally:
                 if tracing:
                     sys.settrace(None)
-                _quiet(_record_main, path, state, sorted(lines) if tracing else None)
+                # spawn returns at once when __main__ already is that file: in a forkserver
+                # child on Python 3.13.8+ and 3.14.1+, whose server preloaded it. coverage.py's
+                # lines for the file are then the server's, inherited, not this import's.
+                ran = not finished or sys.modules.get("__main__") is not before
+                traced = sorted(lines) if tracing or not ran else None
+                _quiet(_record_main, path, state, traced, ran)
 
         return fixup
 
     _wrap(module, "_fixup_main_from_path", make_fixup)
 
 
-def _record_main(path: str, state: dict[str, Any] | None, traced: list[int] | None) -> None:
-    """Record the lines of ``__mp_main__`` that ran, traced here or held by coverage.py."""
+def _record_main(
+    path: str, state: dict[str, Any] | None, traced: list[int] | None, ran: bool = True
+) -> None:
+    """Record the lines of ``__mp_main__`` that ran, traced here or held by coverage.py.
+
+    ``ran`` is false when spawn found ``__main__`` already imported and ran nothing.
+    """
     lines = traced
     if lines is None and state is not None:
         cov = sys.modules["coverage.control"].Coverage.current()
@@ -800,7 +815,7 @@ def _record_main(path: str, state: dict[str, Any] | None, traced: list[int] | No
             else:  # an arc (from, to); negative numbers are entries and exits
                 numbers.update(n for n in item if n > 0)
         lines = sorted(numbers)
-    emit("mp_main", file=path, cov=state, lines=lines)
+    emit("mp_main", file=path, cov=state, lines=lines, ran=ran)
 
 
 # -- coverage.py ---------------------------------------------------------------------------

@@ -21,7 +21,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-#: Helper processes of multiprocessing that run no code of the user's.
+#: Helper processes of multiprocessing. None runs the user's code, except a fork server
+#: that preloads the main script (CPython 3.13.8+ and 3.14.1+): its __mp_main__ lines
+#: are checked like a spawn child's, in :func:`_mp_main_cause`.
 _HELPERS = (
     ("multiprocessing.forkserver import main", "forkserver server"),
     ("multiprocess.forkserver import main", "forkserver server"),
@@ -132,7 +134,10 @@ class Process:
 
     @property
     def helper(self) -> bool:
-        """A multiprocessing helper (fork server, resource tracker): never a loss by itself."""
+        """A multiprocessing helper (fork server, resource tracker): never a loss by itself.
+
+        A fork server that preloaded the main script can still lose its __mp_main__ lines.
+        """
         return self.how == "helper"
 
     def first(self, kind: str) -> dict[str, Any] | None:
@@ -687,14 +692,7 @@ def _analyze(log: Path, doctor_pid: int) -> Analysis:
             missing = sorted(set(event["lines"]) - union.get(path, set()))
             if missing:
                 process.partial.append("mp_main")
-                process.cause = Cause(
-                    "MPC207",
-                    f"{len(missing)} line(s) of {Path(path).name} that ran while the child "
-                    "re-imported it as __mp_main__ were not recorded",
-                    site=f"{path}:{missing[0]}",
-                    moment="__mp_main__",
-                    scope_key=f"main:{path}",
-                )
+                process.cause = _mp_main_cause(process, path, missing)
     for process in processes:
         if process.lost or process.partial or not process.measured:
             continue
@@ -750,6 +748,45 @@ def _analyze(log: Path, doctor_pid: int) -> Analysis:
         owner.children.append(child)
         processes.append(child)
     return Analysis(processes, unobserved, damaged, builder.pools)
+
+
+def _mp_main_cause(process: Process, path: str, missing: list[int]) -> Cause:
+    """Lines of the main script that ran as ``__mp_main__`` and that no data file holds."""
+    lines = f"{len(missing)} line(s) of {Path(path).name}"
+    if not process.helper:
+        return Cause(
+            "MPC207",
+            f"{lines} that ran while the child re-imported it as __mp_main__ were not recorded",
+            site=f"{path}:{missing[0]}",
+            moment="__mp_main__",
+            scope_key=f"main:{path}",
+        )
+    # Only a fork server that preloads __main__ gets here: CPython 3.13.8+ and 3.14.1+
+    # (gh-126631) pass the script to forkserver.main, which imports it as __mp_main__, and
+    # its children then skip the import. It saves, if measured, only when it exits, after
+    # every process that uses it.
+    python = process.start_event.get("python") or "?"
+    if process.measured:
+        fix = (
+            "let the fork server exit before the data is combined (it exits after the last "
+            "process that uses it, and saves then), or move the work into the child's "
+            "target function"
+        )
+    else:
+        fix = (
+            "move the work into the child's target function, or measure the fork server "
+            'with `patch = ["subprocess"]`, which starts coverage.py in it; it saves when '
+            "it exits"
+        )
+    return Cause(
+        "MPC207",
+        f"{lines} that ran while the fork server (Python {python}) preloaded it as "
+        "__mp_main__ were not recorded",
+        site=f"{path}:{missing[0]}",
+        moment="__mp_main__",
+        scope_key=f"main-preload:{path}",
+        fix=fix,
+    )
 
 
 def _measured_lines(builder: _Builder, only: Process | None = None) -> dict[str, set[int]]:
