@@ -143,6 +143,16 @@ def test_builtin_tasks_run_no_measured_code() -> None:
     assert [] == _places(source, Settings())
 
 
+def test_joblib_delayed_builtin_runs_no_measured_code() -> None:
+    """The task in ``delayed(task)`` counts: a joblib pool running only a builtin is no MPC209."""
+    source = """
+    from joblib import Parallel, delayed
+    print(Parallel(n_jobs=2)(delayed(abs)(i) for i in range(2)))
+    print(Parallel(n_jobs=2)(delayed(work)(i) for i in range(2)))
+    """
+    assert [("MPC209", 4)] == _places(source, MP)
+
+
 def test_pragma_no_cover_lines_are_left_out(tmp_path: Path) -> None:
     """Lines (and blocks) coverage excludes from measurement give no finding."""
     _write(tmp_path, "pyproject.toml", "[tool.coverage.run]\nbranch = true\n")
@@ -516,6 +526,134 @@ def test_mpc203_follows_code_held_in_a_name() -> None:
     assert [("MPC203", 8)] == _places(source, Settings())
 
 
+def test_mpc203_execv_patch_measures_only_the_e_variants() -> None:
+    """The execv patch hands coverage's configuration only to exec*e (7.13+): os.execv is MPC203."""
+    source = """
+    import os, sys
+    def plain():
+        os.execv(sys.executable, [sys.executable, "-m", "t"])
+    def with_env(env):
+        os.execve(sys.executable, [sys.executable, "-m", "t"], env)
+    """
+    execv = Settings(patch=("execv",), parallel=True, coverage_version="7.17.5")
+    assert [("MPC203", 4)] == _places(source, execv)
+    older = Settings(patch=("execv",), parallel=True, coverage_version="7.12.1")
+    assert [("MPC203", 4), ("MPC203", 6)] == _places(source, older)
+    assert [] == _places(source, Settings(patch=("execv", "subprocess")))
+
+
+def test_mpc205_unknown_fork_value_before_7_10_4() -> None:
+    """coverage.py 7.10.0-7.10.3 does not know ``patch = fork`` and refuses to run at all."""
+    source = "import os\nif os.fork() == 0:\n    os._exit(0)\n"
+    settings = Settings(patch=("fork", "_exit"), parallel=True, coverage_version="7.10.3")
+    (finding,) = check_source(source, "t.py", settings)
+    assert "MPC205" == finding.rule
+    assert "refuses" in finding.message
+    newer = Settings(patch=("fork", "_exit"), parallel=True, coverage_version="7.10.4")
+    (finding,) = check_source(source, "t.py", newer)
+    assert "refuses" not in finding.message
+
+
+_THREADS = """
+import multiprocessing, threading
+def work():
+    threading.Thread(target=print).start()
+multiprocessing.Process(target=work).start()
+"""
+
+
+@pytest.mark.parametrize(
+    ("changes", "flagged"),
+    [
+        ({}, False),
+        ({"branch": True}, True),
+        ({"branch": True, "python_version": (3, 14)}, False),
+        ({"dynamic_context": "test_function"}, True),
+        ({"concurrency": ("multiprocessing", "gevent")}, True),
+        ({"timid": True}, True),
+        ({"core": None}, True),
+        ({"core": None, "python_version": (3, 14)}, False),
+    ],
+)
+def test_mpc208_sysmon_fallbacks_do_not_trace_threads(
+    changes: dict[str, object], flagged: bool
+) -> None:
+    """The sysmon core traces every thread, unless a setting makes coverage.py use another."""
+    base: dict[str, object] = {
+        "concurrency": ("multiprocessing",),
+        "core": "sysmon",
+        "python_version": (3, 12),
+    }
+    settings = Settings(**{**base, **changes})  # type: ignore[arg-type]
+    assert flagged == ("MPC208" in _rules(_THREADS, settings))
+
+
+def _joblib(cloudpickle: str | None = "3.1.3") -> Settings:
+    return Settings(patch=("subprocess",), cloudpickle_version=cloudpickle)
+
+
+def test_mpc109_joblib_tasks_sent_by_value() -> None:
+    """Lambdas, nested functions and functions of the running script are sent by value."""
+    source = """
+    import functools
+    from joblib import Parallel, delayed
+    from loky import get_reusable_executor
+    from tasks import double
+    def work(x):
+        return x
+    def run(task=None):
+        def inner(x):
+            return x
+        Parallel(n_jobs=2)(delayed(lambda x: x)(i) for i in range(2))
+        Parallel(n_jobs=2)(delayed(inner)(i) for i in range(2))
+        Parallel(n_jobs=2)(delayed(functools.partial(inner))(i) for i in range(2))
+        get_reusable_executor().submit(inner, 1)
+        Parallel(n_jobs=2)(delayed(double)(i) for i in range(2))
+        Parallel(n_jobs=2)(delayed(task)(i) for i in range(2))
+        Parallel(n_jobs=2, backend="threading")(delayed(inner)(i) for i in range(2))
+    def main():
+        Parallel(n_jobs=2)(delayed(work)(i) for i in range(2))
+    def library():
+        Parallel(n_jobs=2)(delayed(work)(i) for i in range(2))
+    if __name__ == "__main__":
+        main()
+        parallel = Parallel(n_jobs=2)
+        parallel(delayed(work)(i) for i in range(2))
+    """
+    found = [(f.rule, f.line) for f in check_source(textwrap.dedent(source), "t.py", _joblib())]
+    assert [("MPC109", n) for n in (11, 12, 13, 14, 19, 25)] == found
+
+
+def test_mpc109_needs_cloudpickle_3_1_3() -> None:
+    """With cloudpickle before 3.1.3 a task keeps its file name; none found: no guess."""
+    source = """
+    from joblib import Parallel, delayed
+    def run():
+        Parallel(n_jobs=2)(delayed(lambda x: x)(i) for i in range(2))
+    """
+    assert ["MPC109"] == _rules(source, _joblib())
+    assert [] == _rules(source, _joblib("3.1.2"))
+    assert [] == _rules(source, _joblib(None))
+
+
+def test_mpc109_reads_joblibs_vendored_cloudpickle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A joblib that vendors cloudpickle pickles with its copy, not the installed one."""
+    from mpcov.check.settings import installed_cloudpickle
+
+    info = _write(tmp_path, "joblib-1.4.2.dist-info/METADATA", "Name: joblib\nVersion: 1.4.2\n")
+    vendored = "joblib/externals/cloudpickle/__init__.py"
+    _write(tmp_path, vendored, '__version__ = "3.0.0"\n')
+    (info.parent / "RECORD").write_text(f"{vendored},,\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    installed_cloudpickle.cache_clear()
+    try:
+        assert "3.0.0" == installed_cloudpickle()
+    finally:
+        installed_cloudpickle.cache_clear()
+
+
 def test_suppression_in_string_is_not_a_comment() -> None:
     """Text inside a string literal is not a suppression comment."""
     assert ["MPC201"] == _rules("import os\nos._exit(len('# mpcov: ignore'))\n", Settings())
@@ -701,6 +839,14 @@ def test_read_settings_invalid_value_is_error(tmp_path: Path) -> None:
         read_settings(rc)
 
 
+def test_read_settings_reads_what_rules_out_sysmon(tmp_path: Path) -> None:
+    """``dynamic_context`` and ``timid`` are read: either makes coverage.py leave sysmon."""
+    rc = tmp_path / ".coveragerc"
+    rc.write_text("[run]\ndynamic_context = test_function\ntimid = true\n", encoding="utf-8")
+    settings = read_settings(rc)
+    assert ("test_function", True) == (settings.dynamic_context, settings.timid)
+
+
 def test_read_settings_keeps_coverage_warnings(tmp_path: Path) -> None:
     """coverage.py's warnings while reading (an unknown option) are kept, not raised."""
     rc = tmp_path / ".coveragerc"
@@ -730,6 +876,9 @@ JUSTIFIED = {
     # Its header: "Lines that only the last worker runs would still be at risk: close()
     # and join() remain the real fix." The example is measured by design, the pattern not.
     ("pool_maxtasksperchild", "MPC101"),
+    # Its header: "It does not, by itself, measure the new program". The example marks only
+    # the lines before the exec; the new program's after_exec() is lost, as MPC203 says.
+    ("exec_patch_execv", "MPC203"),
 }
 #: Examples expected lost or racy that no rule flags, and why. Add an entry here (or a
 #: rule) when a new example shows a loss.
@@ -751,22 +900,28 @@ UNCOVERED: dict[str, str] = {
         "the loss depends on where the script is at run time (below a folder with a "
         "pyvenv.cfg), which the code does not show"
     ),
+    "joblib_loky_nested_function": (
+        "the task is a closure made by a function of another module (_joblib_closures), and "
+        "values are not followed across files; MPC109 flags a closure defined in the same module"
+    ),
 }
 
 
 def _expectations(example: Example) -> set[str]:
-    """The outcomes this example expects on this platform, Python and coverage.py."""
+    """The outcomes this example expects on this platform, Python, coverage.py and libraries."""
     outcomes = set()
     for label in example.labels:
         if label != "none" and label not in ENV.start_methods:
             continue
         if skip_reason(example, label, ENV) is not None:
             continue
+        # With the installed libraries: an outcome can hang on one (cloudpickle 3.1.3+).
         outcome = example.expectation(
             label,
             python=ENV.python_version,
             coverage=ENV.coverage_version,
             platform=ENV.sys_platform,
+            libraries=ENV.libraries,
         )
         if not outcome.startswith("skip"):
             outcomes.add(outcome)

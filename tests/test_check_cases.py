@@ -22,6 +22,8 @@ CASES = Path(__file__).parent / "check_cases"
 _EXPECT = re.compile(r"#\s*expect:\s*((?:MPC\d{3}\s*)+)")
 #: Cases run as if this coverage.py were installed (the rule depends on the release).
 _COVERAGE_VERSION = {"mpc205_patch_fork": "7.16.2"}
+#: Cases run as if this cloudpickle were installed (MPC109 needs 3.1.3 or later).
+_CLOUDPICKLE_VERSION = {"mpc109_task_by_value": "3.1.3"}
 
 
 @pytest.fixture(autouse=True)
@@ -61,6 +63,9 @@ def _found(path: Path, settings: Settings) -> list[tuple[str, int]]:
     version = _COVERAGE_VERSION.get(path.stem)
     if version is not None:
         settings = Settings(**{**vars(settings), "coverage_version": version})
+    cloudpickle = _CLOUDPICKLE_VERSION.get(path.stem)
+    if cloudpickle is not None:
+        settings = Settings(**{**vars(settings), "cloudpickle_version": cloudpickle})
     # Command lines in the case's docstring count as the project's (MPC213).
     found = cmdline.scan_file(path)
     settings = settings.with_command_line(found)

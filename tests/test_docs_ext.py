@@ -518,3 +518,35 @@ def test_build_soak_counts_its_parts_before_the_merge(built: Built) -> None:
     assert "1 example to go, not merged yet" in page
     assert "mpcov-soak-table" in page
     assert "CPython 3.11.7, coverage.py 7.17.5, mpcov 0.1.0" in page
+
+
+def test_rules_table_follows_the_rule_data() -> None:
+    """``mpcov-rules`` has a row per rule: a link to its section, its scope, what backs it."""
+    import mpcov_docs
+    from docutils import nodes
+    from mpcov_docs.rules import RulesDirective, rules_table
+    from sphinx import addnodes
+
+    from mpcov.check.rules import RULES
+
+    tab = rules_table(RULES.values(), "reference/checks")
+    rows = list(tab.findall(nodes.row))[1:]
+    assert len(RULES) == len(rows)
+    for rule, row in zip(RULES.values(), rows):
+        link, scope, backed = row.findall(nodes.entry)
+        (ref,) = link.findall(addnodes.pending_xref)
+        assert (rule.id.lower(), rule.id) == (ref["reftarget"], ref.astext())
+        assert rule.scope == scope.astext()
+        expected = ", ".join(rule.examples) or "sources: " + "; ".join(rule.sources)
+        assert expected == backed.astext()
+    registered: dict[str, object] = {}
+
+    class App:
+        def __getattr__(self, name: str) -> Any:
+            return lambda *args, **kwargs: None
+
+        def add_directive(self, name: str, directive: object) -> None:
+            registered[name] = directive
+
+    mpcov_docs.setup(App())  # type: ignore[arg-type]
+    assert RulesDirective is registered["mpcov-rules"]

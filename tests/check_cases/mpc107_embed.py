@@ -3,7 +3,7 @@
 Settings:
 
 [tool.coverage.run]
-patch = ["subprocess"]
+patch = ["subprocess", "_exit"]
 """
 
 from __future__ import annotations
@@ -15,4 +15,4 @@ except ImportError:
 
 
 def fixed() -> None:
-    """Nothing to import: ``patch = ["subprocess"]`` does the work."""
+    """Nothing to import: ``patch = ["subprocess", "_exit"]`` does the work."""

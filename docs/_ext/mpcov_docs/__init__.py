@@ -28,11 +28,13 @@ repository, so a page cannot drift from the code or the measurements:
     A timeline (sequence) diagram drawn as inline SVG from a small text file.
 ``mpcov-cli``, ``mpcov-schema``
     The ``mpcov verify --help`` text and the results JSON schema.
+``mpcov-rules``
+    The summary table of ``mpcov check``'s rules, from ``mpcov.check.rules``.
 
 Roles ``{source}`` and ``{unmeasured}`` carry the source of a claim (citations.py).
 
 Modules: data (headers and recordings, no Sphinx), render (node builders),
-examples, results, soak, decisions, diagrams, reference, citations.
+examples, results, soak, decisions, diagrams, reference, rules, citations.
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ from .render import (
     visit_summary_html,
 )
 from .results import MatrixDirective, OutcomesDirective, ResultsDirective
+from .rules import RulesDirective
 from .soak import SoakDirective
 
 __all__ = [
@@ -131,6 +134,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("mpcov-sequence", SequenceDirective)
     app.add_directive("mpcov-cli", CliDirective)
     app.add_directive("mpcov-schema", SchemaDirective)
+    app.add_directive("mpcov-rules", RulesDirective)
     app.add_role("source", source_role)
     app.add_role("unmeasured", unmeasured_role)
     app.connect("env-purge-doc", decisions.purge)

@@ -3,10 +3,11 @@
 Code is read with :mod:`ast`; nothing is imported or run. The rule table is
 data (:data:`RULES`, in :mod:`mpcov.check.rules`); each family of rules has
 its own module (:mod:`~mpcov.check.pools`, :mod:`~mpcov.check.processes`,
-:mod:`~mpcov.check.exits`, :mod:`~mpcov.check.multiproc`). The coverage
-settings are read by coverage.py itself (:mod:`mpcov.check.settings`), so
-``.coveragerc``, ``setup.cfg``, ``tox.ini``, ``pyproject.toml`` and
-``COVERAGE_RCFILE`` mean here exactly what they mean to ``coverage run``.
+:mod:`~mpcov.check.tasks`, :mod:`~mpcov.check.exits`, :mod:`~mpcov.check.multiproc`).
+The coverage settings are read by coverage.py itself (:mod:`mpcov.check.settings`),
+so ``.coveragerc``, ``.coveragerc.toml`` (coverage.py 7.13+), ``setup.cfg``,
+``tox.ini``, ``pyproject.toml`` and ``COVERAGE_RCFILE`` mean here exactly what
+they mean to ``coverage run``.
 
 A finding is silenced by a trailing comment on its line:
 ``# mpcov: ignore[MPC101]`` (ids or prefixes separated by commas), or

@@ -496,6 +496,17 @@ class ModuleAnalysis:
         self.fork_functions: dict[int, ast.AST] = {}
         #: ``os._exit()`` calls that end the parent right after a fork (the child has its data).
         self.parent_exits: set[int] = set()
+        #: Names bound by an undecorated ``def`` (in the scope of the key), and names bound
+        #: any other way: a task name is a known function only if it is in the first alone.
+        self.def_keys: set[Key] = set()
+        self.other_keys: set[Key] = set()
+        #: Inside the module's ``if __name__ == "__main__":`` block (MPC109).
+        self.in_main_guard = 0
+        #: Names that block calls (``main()``): their functions run as the script.
+        self.main_guard_calls: set[str] = set()
+        #: Task -> where it is given: the scope, inside the main block, the top-level
+        #: function it is in (``""`` if none).
+        self.task_places: dict[int, tuple[Scope, bool, str]] = {}
 
     # -- scopes and names
 
@@ -562,9 +573,10 @@ class ModuleAnalysis:
             return node.id
         return None
 
-    def _bind_name(self, name: str) -> None:
+    def _bind_name(self, name: str, by_def: bool = False) -> None:
         if name not in self.scope.globals:
             self.scope.names.add(name)
+            (self.def_keys if by_def else self.other_keys).add((id(self.scope), name))
 
     def _bind_targets(self, target: ast.AST) -> None:
         if isinstance(target, ast.Name):
@@ -666,7 +678,8 @@ class ModuleAnalysis:
         if not isinstance(node, ast.Lambda):
             for decorator in node.decorator_list:
                 self.visit(decorator)
-            self._bind_name(node.name)
+            # A decorated name holds what the decorator returned, maybe not a function.
+            self._bind_name(node.name, by_def=not node.decorator_list)
             self.defined_anywhere.add(node.name)
             mocked = any(_is_mock(self.qualified(d) or "") for d in node.decorator_list)
         scope = Scope("function", self.scope)
@@ -931,6 +944,21 @@ class ModuleAnalysis:
                         obj.escapes = True
 
     def _if(self, node: ast.If) -> None:
+        if self.scope is self.root and not self.functions and _is_main_test(node.test):
+            self.visit(node.test)
+            self.main_guard_calls.update(
+                n.func.id
+                for statement in node.body
+                for n in ast.walk(statement)
+                if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+            )
+            self.in_main_guard += 1
+            for statement in node.body:
+                self.visit(statement)
+            self.in_main_guard -= 1
+            for statement in node.orelse:
+                self.visit(statement)
+            return
         self.visit(node.test)
         if self._parent_test(node.test) and node.body:
             first = node.body[0]
@@ -1016,18 +1044,20 @@ class ModuleAnalysis:
             if obj is not None:
                 obj.direct.setdefault(method, []).append(node)
                 if method in TASK_METHODS and node.args:
-                    obj.tasks.append(node.args[0])
+                    self._add_task(obj, node.args[0])
             key = self.key(receiver)
             if key is not None:
                 self._record(key, method, node)
                 targets = self.objs_at(key)
                 if method in TASK_METHODS and node.args and targets:
-                    targets[-1].tasks.append(node.args[0])  # the object bound last
+                    self._add_task(targets[-1], node.args[0])  # the object bound last
                 if method in _CONTAINER_ADD:
                     for argument in node.args:
                         for added in self._objs_of_value(argument):
                             added.containers.add(key)
                             handled.add(id(added))
+        if self.objs:
+            self._joblib_tasks(node)
         if not (self.objs or self.thread_objs):
             return  # nothing made here yet that could be passed on or ended
         helper = self._helper_key(node.func) if node.args else None
@@ -1051,6 +1081,39 @@ class ModuleAnalysis:
         if helper is not None:
             keys = [self.key(a) for a in node.args]
             self.helper_calls.append((helper, keys, passed, node))
+
+    def _add_task(self, obj: Obj, task: ast.expr) -> None:
+        obj.tasks.append(task)
+        top = ""
+        scope = self.scope
+        if (
+            self.functions
+            and not isinstance(self.functions[-1], ast.Lambda)
+            and scope.parent is self.root
+            and scope.cls is None
+        ):
+            top = getattr(self.functions[-1], "name", "")
+        self.task_places[id(task)] = (scope, bool(self.in_main_guard), top)
+
+    def _joblib_tasks(self, node: ast.Call) -> None:
+        """``Parallel(...)(delayed(f)(x) for x in xs)``: ``f`` is a task of that Parallel."""
+        func = node.func
+        if isinstance(func, ast.Call):
+            found = self.by_call.get(id(func))
+            parallels = [found] if found is not None else []
+        else:
+            parallels = self.objs_at(self.key(func))[-1:]
+        parallels = [p for p in parallels if p.kind.family == "joblib"]
+        if not parallels:
+            return
+        for argument in (*node.args, *(k.value for k in node.keywords)):
+            for inner in ast.walk(argument):
+                if (
+                    isinstance(inner, ast.Call)
+                    and inner.args
+                    and self.qualified(inner.func) in _DELAYED
+                ):
+                    self._add_task(parallels[0], inner.args[0])
 
     def _helper_key(self, func: ast.AST) -> Key | None:
         """The key a helper function called as ``func`` would be stored under."""
@@ -1098,7 +1161,7 @@ class ModuleAnalysis:
         obj.start_method = method.group(1) if method is not None else kind.start_method
         for keyword in node.keywords:
             if keyword.arg == "target":
-                obj.tasks.append(keyword.value)
+                self._add_task(obj, keyword.value)
             if (
                 keyword.arg == "daemon"
                 and isinstance(keyword.value, ast.Constant)
@@ -1146,6 +1209,22 @@ class ModuleAnalysis:
                 )
         elif self.key(pid) in self.fork_pids:
             self.kills.append(Kill(node, short))
+
+
+#: joblib's wrapper that marks the task in ``Parallel(...)(delayed(f)(x) ...)``.
+_DELAYED = frozenset({"joblib.delayed", "joblib.parallel.delayed"})
+
+
+def _is_main_test(test: ast.AST) -> bool:
+    """Whether ``test`` is ``__name__ == "__main__"`` (either way round)."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return False
+    if not isinstance(test.ops[0], ast.Eq):
+        return False
+    pair = (test.left, test.comparators[0])
+    return any(isinstance(n, ast.Name) and n.id == "__name__" for n in pair) and any(
+        isinstance(n, ast.Constant) and n.value == "__main__" for n in pair
+    )
 
 
 _START_METHOD = re.compile(r"get_context\((\w+)\)")

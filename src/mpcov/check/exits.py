@@ -18,6 +18,9 @@ from mpcov.check.settings import Settings
 
 #: From this release ``patch = ["fork"]`` alone starts a new coverage.py in a forked child.
 FORK_PATCH_FIXED = Version("7.17.3")
+#: Before this release ``fork`` is no patch value: coverage.py raises ConfigError at start
+#: ("Unknown patch 'fork'", coverage/patch.py 7.10.0-7.10.3), so nothing is measured.
+FORK_PATCH_ADDED = Version("7.10.4")
 #: From this release the execv patch hands coverage's configuration to the new program
 #: (COVERAGE_PROCESS_CONFIG), so a measured program erases the old one's data file.
 EXEC_MEASURES_NEW_PROGRAM = Version("7.13")
@@ -27,7 +30,8 @@ EXEC = frozenset(
     for name in ("execl", "execle", "execlp", "execlpe", "execv", "execve", "execvp", "execvpe")
 )
 #: exec functions that take an environment: the ``execv`` patch adds coverage's
-#: configuration to it, so the new program is measured too.
+#: configuration to it (only to these: coverage/patch.py ``_patch_execv`` tests for a
+#: name ending in "e"), so from 7.13 the new program is measured too.
 EXEC_WITH_ENV = frozenset({"os.execle", "os.execlpe", "os.execve", "os.execvpe"})
 SPAWN_CHILD = frozenset(
     {
@@ -194,7 +198,7 @@ def check(
                     "here the new program, measured through the environment that the execv "
                     "patch extends, erases what ran before the exec",
                 )
-            if python and not {"subprocess", "execv"} & patch and not settings.process_start:
+            if python and not settings.measures_new_pythons and not _exec_measures(name, settings):
                 out.add("MPC203", call)
         elif name in SPAWN_CHILD and _python_child(call, a, project):
             if not settings.measures_new_pythons:
@@ -204,7 +208,12 @@ def check(
     if "fork" in patch:
         # Every release loses the forking frame's lines; before 7.17.3, with "fork" alone,
         # the whole child.
-        if "subprocess" not in patch and settings.coverage_older_than(FORK_PATCH_FIXED):
+        if settings.coverage_older_than(FORK_PATCH_ADDED):
+            detail = (
+                f"installed: coverage.py {settings.coverage_version} refuses the unknown "
+                'patch value "fork" when it starts: nothing is measured'
+            )
+        elif "subprocess" not in patch and settings.coverage_older_than(FORK_PATCH_FIXED):
             detail = f"installed: coverage.py {settings.coverage_version}: nothing in the child"
         else:
             detail = "the child's lines in the function that forks"
@@ -218,6 +227,15 @@ def check(
             if function is not None and _ends_or_returns(function, a):
                 continue
             out.add("MPC211", call)
+
+
+def _exec_measures(name: str, settings: Settings) -> bool:
+    """Whether the execv patch alone starts coverage.py in the program ``name`` starts."""
+    return (
+        "execv" in settings.patch
+        and name in EXEC_WITH_ENV
+        and not settings.coverage_older_than(EXEC_MEASURES_NEW_PROGRAM)
+    )
 
 
 def _ends_or_returns(function: ast.AST, a: ModuleAnalysis) -> bool:

@@ -83,12 +83,14 @@ FAMILY_FIX = {
     "billiard": 'set `[run] patch = ["subprocess", "_exit"]` (coverage.py 7.10+)',
     "multiprocess": 'set `[run] patch = ["subprocess", "_exit"]` (coverage.py 7.10+)',
     "loky": (
-        'set `[run] patch = ["subprocess"]` (coverage.py 7.10+) and call '
-        "get_reusable_executor().shutdown(wait=True) before the report"
+        'set `[run] patch = ["subprocess"]` (coverage.py 7.10+), call '
+        "get_reusable_executor().shutdown(wait=True) before the report, and make each task "
+        "a top-level function of an importable module (MPC109)"
     ),
     "joblib": (
-        'set `[run] patch = ["subprocess"]` (coverage.py 7.10+) and call '
-        "get_reusable_executor().shutdown(wait=True) before the report"
+        'set `[run] patch = ["subprocess"]` (coverage.py 7.10+), call '
+        "get_reusable_executor().shutdown(wait=True) before the report, and make each task "
+        "a top-level function of an importable module (MPC109)"
     ),
 }
 

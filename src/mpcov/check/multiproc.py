@@ -52,5 +52,9 @@ def check(a: ModuleAnalysis, out: Collector, settings: Settings, objs: list[Obj]
         for test in a.mp_main_tests:
             out.add("MPC207", test)
     if not settings.traces_all_threads:
+        detail = ""
+        if settings.asks_for_sysmon and settings.sysmon_conflict:
+            # The user chose sysmon, or relies on its 3.14 default: say why it is not used.
+            detail = f"coverage.py does not use the sysmon core here: {settings.sysmon_conflict}"
         for call in a.threads:
-            out.add("MPC208", call)
+            out.add("MPC208", call, detail)

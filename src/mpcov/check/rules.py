@@ -106,7 +106,7 @@ _RULE_LIST = (
         ),
         fix=(
             "let the child finish and join() it; if it must be stopped, set "
-            "`[run] sigterm = true` (POSIX only) so the child saves first"
+            "`[run] sigterm = true` (POSIX only) so a busy child saves first"
         ),
         examples=("process_terminate_busy", "process_os_kill_sigterm"),
         fixed_by=("process_terminate_busy_sigterm", "process_start_join"),
@@ -162,8 +162,11 @@ _RULE_LIST = (
             "silently does nothing)"
         ),
         fix=(
-            'remove the import and set `[run] patch = ["subprocess"]` (coverage.py 7.10+) '
-            'or `concurrency = ["multiprocessing"]` in the coverage settings'
+            'remove the import; for child Pythons set `[run] patch = ["subprocess", "_exit"]` '
+            '(coverage.py 7.10+; "_exit" saves in fork and forkserver workers); where the code '
+            "called cleanup_on_sigterm() (or cleanup_on_signal(signal.SIGTERM)), set "
+            "`[run] sigterm = true` (not on Windows); where it called cleanup() before an "
+            'exec, add "execv"'
         ),
         sources=(
             (
@@ -171,8 +174,13 @@ _RULE_LIST = (
                 "subprocesses measurement ... you might need to enable the subprocess patch'"
             ),
             (
-                "pytest-cov commit 863ca1a (released in 7.0.0) deletes src/pytest_cov/embed.py, "
-                "which held init(), cleanup() and cleanup_on_sigterm()"
+                "pytest-cov commit 863ca1a (released in 7.0.0) deletes src/pytest_cov/embed.py; "
+                "in pytest-cov 6.3.0 it holds init(), cleanup(), cleanup_on_signal(signum) and "
+                "cleanup_on_sigterm()"
+            ),
+            (
+                "coverage.py 7.17.5 doc/config.rst, [run] sigterm: registers a SIGTERM handler "
+                "that saves the data; 'On Windows, this setting has no effect'"
             ),
         ),
     ),
@@ -186,6 +194,33 @@ _RULE_LIST = (
         fix="join the thread before the target returns, or start it without daemon=True",
         examples=("process_daemon_thread_not_joined",),
         fixed_by=("process_thread_not_joined",),
+    ),
+    Rule(
+        id="MPC109",
+        title="joblib or loky task sent by value",
+        summary=(
+            "cloudpickle sends this task to loky's workers by value, and from cloudpickle 3.1.3 "
+            "rebuilds such code with the file name `<dynamic-code>`, which coverage.py never "
+            "measures, whatever the settings"
+        ),
+        fix=(
+            "define the task as a top-level function of a module the workers can import, and "
+            "import it from there (a functools.partial of such a function is fine)"
+        ),
+        examples=("joblib_loky_patch_subprocess",),
+        fixed_by=("joblib_loky_task_in_module",),
+        sources=(
+            (
+                "cloudpickle 3.1.3 cloudpickle.py: _lookup_module_and_qualname finds no "
+                "importable name for a function of __main__, a nested function or a lambda, "
+                "so it is pickled by value; _code_reduce sets its co_filename to "
+                "'<dynamic-code>'"
+            ),
+            (
+                "coverage.py 7.17.5 coverage/inorout.py, InOrOut.should_trace: a file name "
+                "starting with '<' is 'not real' and never traced"
+            ),
+        ),
     ),
     Rule(
         id="MPC201",
@@ -271,7 +306,9 @@ _RULE_LIST = (
         summary=(
             "code that runs while a spawn or forkserver child re-imports the main script as "
             '__mp_main__ is measured only with `patch = ["subprocess", "_exit"]` and without '
-            '`concurrency = ["multiprocessing"]`, whose own Coverage starts after the import'
+            '`concurrency = ["multiprocessing"]`, whose own Coverage starts after the import '
+            "(from CPython 3.13.8 the fork server imports a script run by its path once and "
+            "its forkserver children inherit it, read from source)"
         ),
         fix=(
             "move the work into the child's target function, or measure with "
@@ -283,6 +320,16 @@ _RULE_LIST = (
             "process_mp_main_patch_subprocess_and_multiprocessing",
         ),
         fixed_by=("process_mp_main_patch_subprocess_exit",),
+        sources=(
+            (
+                "CPython gh-126631 (PR 135295; backported to 3.13 by PR 138609, merged "
+                "2025-09-08, and to 3.14 by PR 138607): Lib/multiprocessing/forkserver.py "
+                "ensure_running() passes spawn's init_main_from_path to the fork server as "
+                "main_path, which imports __main__ before forking; spawn.py "
+                "_fixup_main_from_path() then skips the import in a child whose __main__ "
+                "already has that file"
+            ),
+        ),
     ),
     Rule(
         id="MPC208",
@@ -294,8 +341,9 @@ _RULE_LIST = (
         ),
         fix=(
             'set `concurrency = ["multiprocessing", "thread"]`, or `core = "sysmon"` '
-            "(Python 3.12+, coverage.py 7.9+; on 3.12 and 3.13 only without `branch = true`, "
-            "which falls back to ctrace)"
+            "(Python 3.12+, coverage.py 7.9+), which coverage.py replaces with another core "
+            "when `timid`, `dynamic_context` or gevent, eventlet or greenlet concurrency is "
+            "set, and on Python 3.12 and 3.13 with `branch = true`"
         ),
         examples=(
             "process_threads_multiprocessing",
@@ -306,6 +354,13 @@ _RULE_LIST = (
             "process_threads_multiprocessing_thread",
             "process_threads_sysmon",
             "celery_test_worker_thread",
+        ),
+        sources=(
+            (
+                "coverage.py 7.17.5 coverage/core.py, Core.__init__: sysmon is not used with "
+                "timid (pytrace), dynamic contexts, gevent, eventlet or greenlet concurrency, or "
+                "branch measurement before Python 3.14; ctrace is used instead"
+            ),
         ),
         scope="project",
     ),
@@ -318,8 +373,9 @@ _RULE_LIST = (
         ),
         fix=(
             'billiard and multiprocess (pathos): set `[run] patch = ["subprocess", "_exit"]`; '
-            'joblib and loky: set `patch = ["subprocess"]` and call '
-            "get_reusable_executor().shutdown(wait=True) before the report (coverage.py 7.10+)"
+            'joblib and loky: set `patch = ["subprocess"]`, call '
+            "get_reusable_executor().shutdown(wait=True) before the report (coverage.py 7.10+), "
+            "and make each task a top-level function of an importable module (MPC109)"
         ),
         examples=(
             "billiard_pool_concurrency_multiprocessing",
@@ -330,7 +386,7 @@ _RULE_LIST = (
         fixed_by=(
             "billiard_pool_patch_subprocess_exit",
             "multiprocess_pool_patch_subprocess_exit",
-            "joblib_loky_patch_subprocess",
+            "joblib_loky_task_in_module",
         ),
         scope="project",
     ),
@@ -378,13 +434,16 @@ _RULE_LIST = (
         fixed_by=("prefork_server_parallel",),
         sources=(
             (
-                "coverage.py doc/cmd.rst (7.17.3), 'Data file': with parallel mode 'the data "
-                "file name will have the machine name, process id and a random number "
-                "appended', needed when 'measuring coverage in a multi-process program'"
+                "coverage.py 7.17.3 doc/commands/cmd_run.rst: 'If you are measuring coverage in "
+                "a multi-process program, or across a number of machines, you'll want the "
+                "--parallel-mode switch to keep the data separate during measurement'; "
+                "doc/config.rst, [run] parallel: 'Append the machine name, process id and "
+                "random number to the data file name'"
             ),
             (
-                "coverage.py coverage/data.py (7.17.3): without a suffix every process uses "
-                "the one file name, and CoverageData erases an existing file when it first writes"
+                "coverage.py 7.17.3 coverage/sqldata.py: without a suffix every process uses "
+                "the one file name (_choose_filename), and CoverageData._start_using() calls "
+                "erase(), which deletes that file, before a process first writes to it"
             ),
         ),
     ),

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mpcov.check import cmdline, exits, multiproc, pools, processes
+from mpcov.check import cmdline, exits, multiproc, pools, processes, tasks
 from mpcov.check.analysis import ModuleAnalysis, Obj, ProjectIndex, module_name
 from mpcov.check.config import CheckConfig
 from mpcov.check.discovery import Skipped, discover
@@ -252,6 +252,7 @@ class Checker:
         processes.check(a, out, self.settings, objs, bool(self.sigterm_handlers))
         exits.check(a, out, self.settings, self._project_packages())
         multiproc.check(a, out, self.settings, objs)
+        tasks.check(a, out, self.settings, objs)
         for node in a.embed_imports:
             out.add("MPC107", node)
         found = suppressions(text)

@@ -1,7 +1,7 @@
 """The coverage settings the rules depend on, read by coverage.py itself.
 
-``.coveragerc``, ``setup.cfg``, ``tox.ini``, ``pyproject.toml`` and
-``COVERAGE_RCFILE`` mean here exactly what they mean to ``coverage run``,
+``.coveragerc``, ``.coveragerc.toml`` (coverage.py 7.13+), ``setup.cfg``, ``tox.ini``,
+``pyproject.toml`` and ``COVERAGE_RCFILE`` mean here exactly what they mean to ``coverage run``,
 because :class:`coverage.Coverage` reads them. ``[run] source``, ``include``
 and ``omit`` decide which files coverage would measure (:class:`Measured`).
 """
@@ -9,9 +9,12 @@ and ``omit`` decide which files coverage would measure (:class:`Measured`).
 from __future__ import annotations
 
 import dataclasses
+import functools
+import re
 import sys
 import warnings
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 
 import coverage
@@ -21,6 +24,44 @@ from packaging.version import InvalidVersion, Version
 
 class CheckError(Exception):
     """The check cannot run: a missing path, unreadable settings, an unknown rule id."""
+
+
+@functools.lru_cache(maxsize=1)
+def installed_cloudpickle() -> str | None:
+    """The version of the cloudpickle that loky pickles tasks with here, or ``None``.
+
+    joblib releases that vendor cloudpickle (joblib/externals/cloudpickle) use their
+    copy; later ones, and loky itself, use the installed cloudpickle. It decides how a
+    task reaches loky's workers (MPC109), as the installed coverage.py decides the
+    release-dependent rules.
+    """
+    try:
+        files = metadata.files("joblib") or []
+    except metadata.PackageNotFoundError:
+        files = []
+    for file in files:
+        if file.as_posix() == "joblib/externals/cloudpickle/__init__.py":
+            try:
+                match = _VERSION_LINE.search(file.read_text(encoding="utf-8"))
+            except OSError:
+                return None
+            return match.group(1) if match else None
+    try:
+        return metadata.version("cloudpickle")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+_VERSION_LINE = re.compile(r"""^__version__\s*=\s*["']([^"']+)["']""", re.MULTILINE)
+
+
+def _python() -> tuple[int, int]:
+    return (sys.version_info[0], sys.version_info[1])
+
+
+#: Concurrency choices the sysmon core does not support: coverage.py 7.17.5 uses ctrace
+#: instead (coverage/core.py); 7.11.0 refused the pair (collector.py): no thread is measured.
+_LIGHT_THREADS = ("greenlet", "eventlet", "gevent")
 
 
 @dataclass(frozen=True)
@@ -36,6 +77,9 @@ class Settings:
     branch: bool = False
     #: ``[run] core`` (or ``COVERAGE_CORE``); ``None`` when not set.
     core: str | None = None
+    #: ``[run] dynamic_context`` (``test_function``); ``None`` when not set.
+    dynamic_context: str | None = None
+    timid: bool = False
     coverage_version: str = coverage.__version__
     #: ``[run] source`` and ``source_pkgs``: with either, only that code is measured.
     source: tuple[str, ...] = ()
@@ -53,6 +97,10 @@ class Settings:
     #: ``COVERAGE_PROCESS_START`` is set on a command line: every new Python interpreter
     #: starts coverage itself (through coverage.py's .pth file), as with the subprocess patch.
     process_start: bool = False
+    #: The Python that runs the code: sysmon needs 3.12+, and is the default core on 3.14+.
+    python_version: tuple[int, int] = field(default_factory=_python)
+    #: The cloudpickle loky uses here (:func:`installed_cloudpickle`); ``None``: none found.
+    cloudpickle_version: str | None = field(default_factory=installed_cloudpickle)
 
     @property
     def measures_new_pythons(self) -> bool:
@@ -68,21 +116,51 @@ class Settings:
         return self.parallel or "subprocess" in self.patch or "multiprocessing" in self.concurrency
 
     @property
+    def sysmon_conflict(self) -> str:
+        """Why coverage.py would not use the sysmon core with these settings, or ``""``.
+
+        coverage.py 7.17.5 ``Core.__init__`` (coverage/core.py) uses another core when
+        ``timid`` is set, when dynamic contexts are on, with gevent, eventlet or
+        greenlet concurrency, and on Python 3.12 and 3.13 with ``branch = true``.
+        """
+        if self.python_version < (3, 12):
+            return "sys.monitoring needs Python 3.12+"
+        if self.timid:
+            return "`timid = true` selects the pytrace core"
+        if self.branch and self.python_version < (3, 14):
+            return "sysmon cannot measure branches before Python 3.14"
+        if self.dynamic_context not in (None, "", "none"):
+            return "sysmon does not support `dynamic_context`"
+        light = [c for c in self.concurrency if c in _LIGHT_THREADS]
+        if light:
+            return f'sysmon does not support concurrency "{light[0]}"'
+        return ""
+
+    @property
+    def asks_for_sysmon(self) -> bool:
+        """Whether the settings choose sysmon: ``core = "sysmon"``, or no core on 3.14+."""
+        return self.core == "sysmon" or (self.core is None and self.python_version >= (3, 14))
+
+    @property
     def traces_all_threads(self) -> bool:
         """Whether threads a process starts are measured.
 
         They are with ``thread`` in ``concurrency`` (its default), or with the sysmon
-        core, which sees every thread (set explicitly, or the default on 3.14+). On
-        3.12 and 3.13 sysmon cannot measure branches: with ``branch = true``
-        coverage.py falls back to ctrace (warning ``no-sysmon``).
+        core, which sees every thread (set explicitly, or the default on 3.14+), unless
+        a setting makes coverage.py fall back to ctrace or pytrace (:attr:`sysmon_conflict`).
         """
         if not self.concurrency or "thread" in self.concurrency:
             return True
-        if sys.version_info >= (3, 14) and self.core in (None, "sysmon"):
-            return True
-        if self.branch and sys.version_info < (3, 14):
+        return self.asks_for_sysmon and not self.sysmon_conflict
+
+    def cloudpickle_at_least(self, version: Version) -> bool:
+        """Whether the cloudpickle version is known and ``version`` or later."""
+        if self.cloudpickle_version is None:
             return False
-        return self.core == "sysmon" and sys.version_info >= (3, 12)
+        try:
+            return Version(self.cloudpickle_version) >= version
+        except InvalidVersion:
+            return False
 
     def coverage_older_than(self, version: Version) -> bool:
         """Whether the coverage.py version is known and older than ``version``."""
@@ -154,8 +232,8 @@ def read_settings(config_file: str | Path | None = None) -> Settings:
 
     Args:
         config_file: The file to read; ``None`` searches like coverage.py does
-            (``COVERAGE_RCFILE``, then ``.coveragerc``, ``setup.cfg``, ``tox.ini``,
-            ``pyproject.toml`` in the current directory).
+            (``COVERAGE_RCFILE``, then ``.coveragerc``, ``.coveragerc.toml`` (7.13+),
+            ``setup.cfg``, ``tox.ini``, ``pyproject.toml`` in the current directory).
 
     Raises:
         CheckError: coverage.py could not read or accept the settings.
@@ -178,6 +256,7 @@ def read_settings(config_file: str | Path | None = None) -> Settings:
         )
     read = cov.config.config_file
     core = _option(cov, "run:core")  # 7.9+; None before, or when not set
+    dynamic_context = _option(cov, "run:dynamic_context")
     return Settings(
         config_file=read,
         concurrency=concurrency,
@@ -186,6 +265,8 @@ def read_settings(config_file: str | Path | None = None) -> Settings:
         sigterm=bool(_option(cov, "run:sigterm")),
         branch=bool(_option(cov, "run:branch")),
         core=str(core) if core else None,
+        dynamic_context=str(dynamic_context) if dynamic_context else None,
+        timid=bool(_option(cov, "run:timid")),
         coverage_version=coverage.__version__,
         source=_str_tuple(_option(cov, "run:source")),
         source_pkgs=_str_tuple(_option(cov, "run:source_pkgs")),
