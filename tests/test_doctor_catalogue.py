@@ -36,10 +36,10 @@ EXAMPLES = Path(__file__).parent.parent / "examples"
 EXTRA_CAUSES: dict[str, set[str]] = {
     # loky workers outlive pytest-cov's combine; MPC209's fix is the executor shutdown.
     "pytest_joblib_without_shutdown": {"MPC209"},
-    # cloudpickle >= 3.1.3 sends the task by value as <dynamic-code>: no rule names it yet.
-    "joblib_loky_patch_subprocess": {"dynamic-code"},
-    "joblib_loky_nested_function": {"dynamic-code"},
-    "joblib_loky_concurrency_multiprocessing": {"dynamic-code"},
+    # cloudpickle >= 3.1.3 sends these tasks by value as <dynamic-code> (MPC109), which
+    # the rule's example list names once: a nested function, and a task in __main__.
+    "joblib_loky_nested_function": {"MPC109"},
+    "joblib_loky_concurrency_multiprocessing": {"MPC109"},
     # coverage.py 7.13.3+ counts a script below a pyvenv.cfg folder as third-party code.
     "subprocess_script_below_venv": {"third-party"},
     # Django's failfast ends its test-runner pool with pool.terminate().

@@ -701,7 +701,7 @@ def _analyze(log: Path, doctor_pid: int) -> Analysis:
             code = sent[0]["code"]
             process.partial.append("by-value")
             process.cause = Cause(
-                "dynamic-code",
+                "MPC109",
                 f"sent {code[2]}() to worker processes by value, which {sent[0]['module']} "
                 "rebuilds with the file name <dynamic-code>; coverage.py measures no such code",
                 site=_site_text(code),

@@ -49,11 +49,6 @@ _OTHER_FIXES = {
         "keep your scripts out of every virtualenv folder (a temporary folder too: TMPDIR "
         "may point into one) and off site-packages paths, or name them in [run] source"
     ),
-    "dynamic-code": (
-        "define the task function at the top level of an importable module (not in "
-        "__main__, not nested), so that it is pickled by reference; or use cloudpickle "
-        "older than 3.1.3"
-    ),
 }
 _NOUN_ONE = {
     "worker processes": "worker process",
