@@ -20,13 +20,14 @@ def double(x: int) -> int:
 
 
 def bad() -> None:
-    """A lambda and a nested function have no name a worker could import."""
+    """A nested function has no name a worker could import, and only a worker runs it."""
 
     def triple(x: int) -> int:
         return x * 3
 
-    print(Parallel(n_jobs=2)(delayed(lambda x: x + 1)(i) for i in range(4)))  # expect: MPC109
     print(Parallel(n_jobs=2)(delayed(triple)(i) for i in range(4)))  # expect: MPC109
+    # A lambda goes by value too, but its lines are this statement's, which runs here.
+    print(Parallel(n_jobs=2)(delayed(lambda x: x + 1)(i) for i in range(4)))
     get_reusable_executor().shutdown(wait=True)
 
 

@@ -99,6 +99,10 @@ class Obj:
     function: str = ""
     #: The start method of the context it comes from, when a literal says (``"spawn"``).
     start_method: str = ""
+    #: The backend that the innermost joblib ``parallel_config(...)`` or
+    #: ``parallel_backend(...)`` block around its creation chooses (:func:`joblib_backend`);
+    #: ``None`` outside such a block.
+    context_backend: str | None = None
 
 
 @dataclass(frozen=True)
@@ -507,6 +511,15 @@ class ModuleAnalysis:
         #: Task -> where it is given: the scope, inside the main block, the top-level
         #: function it is in (``""`` if none).
         self.task_places: dict[int, tuple[Scope, bool, str]] = {}
+        #: Names called directly, ``name(...)``, with the scope of the call; after the walk,
+        #: the keys of the bindings they read (MPC109).
+        self.direct_call_names: list[tuple[Scope, str]] = []
+        self.direct_calls: set[Key] = set()
+        #: Backends chosen by the joblib backend blocks around the walk's place, innermost
+        #: last (MPC109); see :func:`joblib_backend`.
+        self.joblib_backends: list[str] = []
+        #: Parameters that ``parametrize`` gives only joblib backend context managers.
+        self.backend_context_params: set[Key] = set()
 
     # -- scopes and names
 
@@ -623,6 +636,8 @@ class ModuleAnalysis:
         for node in tree.body:
             self.visit(node)
         self._resolve_helper_calls()
+        # Resolved once every name is bound: a call may come before its def.
+        self.direct_calls = {(id(self.owner(n, s)), n) for s, n in self.direct_call_names}
         return self
 
     def _class_families(self, tree: ast.Module) -> None:
@@ -675,9 +690,11 @@ class ModuleAnalysis:
             if default is not None:
                 self.visit(default)
         mocked = False
+        contexts: list[str] = []
         if not isinstance(node, ast.Lambda):
             for decorator in node.decorator_list:
                 self.visit(decorator)
+                contexts.extend(self._backend_context_parameters(decorator))
             # A decorated name holds what the decorator returned, maybe not a function.
             self._bind_name(node.name, by_def=not node.decorator_list)
             self.defined_anywhere.add(node.name)
@@ -695,6 +712,7 @@ class ModuleAnalysis:
         for extra in (node.args.vararg, node.args.kwarg):
             if extra is not None:
                 scope.names.add(extra.arg)
+        self.backend_context_params.update((id(scope), n) for n in contexts if n in scope.names)
         outer, self.scope = self.scope, scope
         self.mocked += mocked
         self.functions.append(node)
@@ -706,6 +724,45 @@ class ModuleAnalysis:
         self.scope = outer
         if not isinstance(node, ast.Lambda):
             self._note_helper(node, scope, [a.arg for a in arguments])
+
+    def _backend_context_parameters(self, decorator: ast.expr) -> list[str]:
+        """The parameter ``@pytest.mark.parametrize("name", [parallel_config, ...])`` names.
+
+        Only a single name whose values are all joblib backend context managers
+        (``_BACKEND_CONTEXTS``) counts: then ``with name(...)`` is one of them.
+        """
+        if not (
+            isinstance(decorator, ast.Call)
+            and len(decorator.args) >= 2
+            and (self.qualified(decorator.func) or "").endswith("parametrize")
+            and isinstance(decorator.args[0], ast.Constant)
+            and isinstance(decorator.args[0].value, str)
+            and isinstance(decorator.args[1], (ast.List, ast.Tuple))
+            and decorator.args[1].elts
+        ):
+            return []
+        name = decorator.args[0].value.strip()
+        if not name.isidentifier():
+            return []  # several names: each value is a tuple
+        if all(self.qualified(v) in _BACKEND_CONTEXTS for v in decorator.args[1].elts):
+            return [name]
+        return []
+
+    def _context_backend(self, context: ast.expr) -> str | None:
+        """The backend a ``with`` item chooses for the joblib ``Parallel`` calls inside it.
+
+        Only joblib's ``parallel_config(...)`` and ``parallel_backend(...)`` (any import
+        alias, or a parameter :meth:`_backend_context_parameters` resolved) choose one;
+        ``None`` for anything else and for those when they name no backend.
+        """
+        if not isinstance(context, ast.Call):
+            return None
+        func = context.func
+        if self.qualified(func) in _BACKEND_CONTEXTS or (
+            isinstance(func, ast.Name) and self.key(func) in self.backend_context_params
+        ):
+            return joblib_backend(context, 0)
+        return None
 
     def _note_helper(
         self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope, params: list[str]
@@ -870,8 +927,14 @@ class ModuleAnalysis:
         self.mocked -= mocked
 
     def _with_items(self, node: ast.With | ast.AsyncWith) -> None:
+        # A backend block counts for the items after it and the body (nested functions
+        # too, though they may run elsewhere: not flagging is the cautious side).
+        depth = len(self.joblib_backends)
         for item in node.items:
             self.visit(item.context_expr)
+            backend = self._context_backend(item.context_expr)
+            if backend is not None:
+                self.joblib_backends.append(backend)
             objs = self._objs_of_value(item.context_expr)
             name_key = None
             if item.optional_vars is not None:
@@ -884,6 +947,7 @@ class ModuleAnalysis:
                 obj.withs.append((item, node.body, name_key))
         for statement in node.body:
             self.visit(statement)
+        del self.joblib_backends[depth:]
 
     def _loop_target(self, target: ast.AST, iterable: ast.AST) -> Key | None:
         self._bind_targets(target)
@@ -1009,6 +1073,8 @@ class ModuleAnalysis:
             self.visit(argument)
         for keyword in node.keywords:
             self.visit(keyword.value)
+        if isinstance(node.func, ast.Name):
+            self.direct_call_names.append((self.scope, node.func.id))
         name = self.qualified(node.func)
         if name is not None:
             last = name.rsplit(".", 1)[-1]
@@ -1159,6 +1225,8 @@ class ModuleAnalysis:
         obj.function = getattr(self.functions[-1], "name", "") if self.functions else ""
         method = _START_METHOD.search(name)
         obj.start_method = method.group(1) if method is not None else kind.start_method
+        if kind.family == "joblib" and self.joblib_backends:
+            obj.context_backend = self.joblib_backends[-1]
         for keyword in node.keywords:
             if keyword.arg == "target":
                 self._add_task(obj, keyword.value)
@@ -1213,6 +1281,40 @@ class ModuleAnalysis:
 
 #: joblib's wrapper that marks the task in ``Parallel(...)(delayed(f)(x) ...)``.
 _DELAYED = frozenset({"joblib.delayed", "joblib.parallel.delayed"})
+#: joblib's context managers that choose the backend of the ``Parallel`` made inside them.
+_BACKEND_CONTEXTS = frozenset(
+    {
+        "joblib.parallel_config",
+        "joblib.parallel_backend",
+        "joblib.parallel.parallel_config",
+        "joblib.parallel.parallel_backend",
+    }
+)
+
+
+def joblib_backend(call: ast.Call, position: int) -> str | None:
+    """The joblib backend ``call`` names, as ``backend=`` or its argument at ``position``.
+
+    ``"loky"`` for the literal ``"loky"``; ``""`` for any other value, including one
+    the code does not show (a name, ``*args``, ``**kwargs``) and ``None`` (joblib's
+    default, but not flagging is the cautious side); ``None`` when it names none, so
+    the default or an enclosing block decides.
+    """
+    value: ast.expr | None = None
+    for keyword in call.keywords:
+        if keyword.arg == "backend":
+            value = keyword.value
+    if value is None:
+        positional = call.args[: position + 1]
+        if any(isinstance(a, ast.Starred) for a in positional):
+            return ""
+        if len(positional) > position:
+            value = positional[position]
+        elif any(k.arg is None for k in call.keywords):
+            return ""
+    if value is None:
+        return None
+    return "loky" if isinstance(value, ast.Constant) and value.value == "loky" else ""
 
 
 def _is_main_test(test: ast.AST) -> bool:

@@ -201,7 +201,7 @@ _RULE_LIST = (
         summary=(
             "cloudpickle sends this task to loky's workers by value, and from cloudpickle 3.1.3 "
             "rebuilds such code with the file name `<dynamic-code>`, which coverage.py never "
-            "measures, whatever the settings"
+            "measures: the lines it runs only in workers are lost, whatever the settings"
         ),
         fix=(
             "define the task as a top-level function of a module the workers can import, and "
