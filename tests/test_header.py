@@ -235,14 +235,17 @@ def test_parse_child_marker_only_counts_at_line_end(write_example: WriteExample)
 
 
 def test_parse_header_digest_follows_the_claims(write_example: WriteExample) -> None:
-    """The digest changes with the docstring or the child lines, not with other code."""
+    """The digest changes with the code, the settings or the title, not with the prose."""
     base = parse(write_example("a")).header_sha256
     other_code = parse(write_example("b", body=MEASURED_BODY + "y = 2\n")).header_sha256
     moved = parse(write_example("c", body="\n" + MEASURED_BODY)).header_sha256
-    reworded = parse(write_example("d", description="Something else.")).header_sha256
-    assert base == other_code
-    assert base != moved
-    assert base != reworded
+    retitled = parse(write_example("d", title="Another title.")).header_sha256
+    settings = parse(write_example("e", coverage="[tool.coverage.run]\nbranch = true"))
+    other_settings = settings.header_sha256
+    assert len({base, other_code, moved, retitled, other_settings}) == 5
+    reworded = parse(write_example("f", description="Something else.")).header_sha256
+    longer = parse(write_example("g", description="Some\n\nlonger\n\nprose.")).header_sha256
+    assert base == reworded == longer
 
 
 def test_split_docstring_splits_at_the_first_tool_table() -> None:

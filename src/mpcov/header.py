@@ -20,7 +20,7 @@ import ast
 import hashlib
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -175,8 +175,8 @@ class Example:
     files: tuple[str, ...] = ()
     #: Marked lines in the Python files of ``files``: relative path -> line numbers.
     file_child_lines: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
-    #: SHA-256 of the docstring and of the child-line numbers: changes when what is
-    #: claimed about the example changes, so recorded results can be found stale.
+    #: SHA-256 of what decides and states the outcome (see ``_claim_digest``): a
+    #: recording made with another digest is stale.
     header_sha256: str = ""
 
     @property
@@ -429,7 +429,9 @@ def parse(path: Path) -> Example:
             data = tomllib.loads(toml_text)
         except tomllib.TOMLDecodeError as exc:
             raise _toml_error(path, module, doc, toml_text, exc) from None
-        return _build(path, source, doc, title, description, toml_text, data)
+        docstring = module.body[0]
+        span = (docstring.lineno, docstring.end_lineno or docstring.lineno)
+        return _build(path, source, span, title, description, toml_text, data)
     except HeaderError as exc:
         if str(exc).startswith(str(path)):
             raise
@@ -464,10 +466,41 @@ def _toml_error(
     return HeaderError(f"{path}:{line}: the header's TOML is invalid: {message}")
 
 
+def _claim_digest(
+    source: str,
+    docstring_span: tuple[int, int],
+    title: str,
+    toml_text: str,
+    child_lines: Sequence[int],
+    companions: Iterable[tuple[str, str]],
+) -> str:
+    """The digest a recording keeps of its example, to be found stale when it differs.
+
+    It covers what decides the outcome and what states it: the title, the TOML tail,
+    every line of code outside the docstring, where the marked lines sit in that code,
+    and each companion file with marked lines. The description is left out, so that
+    prose can be corrected without running the catalogue again: tests tie its
+    "Expected:" sentence to the TOML. Marked lines count from the end of the
+    docstring, so a longer description moves nothing that was measured.
+    """
+    start, end = docstring_span
+    lines = source.splitlines(keepends=True)
+    digest = hashlib.sha256()
+    for part in (title, toml_text, "".join(lines[: start - 1]), "".join(lines[end:])):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    digest.update(repr([line - end for line in child_lines]).encode())
+    for name, text in companions:
+        digest.update(name.encode())
+        digest.update(b"\0")
+        digest.update(text.encode())
+    return digest.hexdigest()
+
+
 def _build(
     path: Path,
     source: str,
-    doc: str,
+    docstring_span: tuple[int, int],
     title: str,
     description: str,
     toml_text: str,
@@ -582,13 +615,9 @@ def _build(
     if not child_lines and not file_child_lines:
         raise HeaderError(f"no line is marked {CHILD_MARKER!r}")
 
-    digest = hashlib.sha256()
-    digest.update(doc.encode())
-    digest.update(repr(child_lines).encode())
-    # A companion's marked lines are part of the claim, so its text is too.
-    for name, text in zip(file_child_lines, companions):
-        digest.update(name.encode())
-        digest.update(text.encode())
+    digest = _claim_digest(
+        source, docstring_span, title, toml_text, child_lines, zip(file_child_lines, companions)
+    )
     return Example(
         path=path,
         name=path.stem,
@@ -614,7 +643,7 @@ def _build(
         data=judged,
         files=files,
         file_child_lines=file_child_lines,
-        header_sha256=digest.hexdigest(),
+        header_sha256=digest,
     )
 
 
