@@ -1,10 +1,10 @@
 """``ProcessPoolExecutor`` with no coverage settings: the workers are never measured.
 
 An executor's workers are multiprocessing children. Closed cleanly by its
-``with`` block they leave through their normal exit, but nothing started
-coverage.py in them: without ``concurrency = ["multiprocessing"]`` (or
-``patch = ["subprocess"]`` for spawn) a fork worker stops the measurement it
-inherited and a spawn or forkserver worker is a new interpreter that never
+``with`` block they leave through their normal exit, but without
+``concurrency = ["multiprocessing"]`` (or ``patch = ["subprocess"]`` for spawn) a
+fork worker keeps the measurement it inherited yet ends with ``os._exit()``, which
+skips the save, and a spawn or forkserver worker is a new interpreter that never
 starts one. The same code is measured with the setting (executor_with_block).
 
 Settings: none (an empty ``[tool.coverage.run]`` table).

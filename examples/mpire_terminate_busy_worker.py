@@ -5,9 +5,9 @@ sends SIGUSR1, and the worker's own handler turns the signal into an exception
 inside the task; the worker catches it, stops, and leaves through
 multiprocessing's normal ``_bootstrap`` exit, where coverage.py saves (mpire
 2.10: ``WorkerPool._terminate_worker`` in ``mpire/pool.py``,
-``Worker._on_exception_exit_gracefully`` in ``mpire/worker.py``). So the lines
-the task ran before the interruption are measured. Only a worker still alive
-after about a second of that is sent SIGTERM.
+``AbstractWorker._on_exception_exit_gracefully`` in ``mpire/worker.py``). So
+the lines the task ran before the interruption are measured. Only a worker
+still alive after about a second of that is sent SIGTERM.
 
 Here the task writes a file once it has run its measured line, the parent waits
 for that file, and terminates the pool while the task sleeps.

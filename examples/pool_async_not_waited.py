@@ -2,10 +2,10 @@
 
 The tasks are submitted and the ``with`` block ends without waiting for them.
 ``Pool.__exit__`` calls ``terminate()``: tasks still in the queue are dropped,
-and the worker, which is still busy with its first task, gets SIGTERM, whose
-default action ends it before coverage.py can save. Nothing is recorded: either
-a task never ran, or it ran in a worker that died unsaved. Each task sleeps after
-its marked line so that it is certainly still busy when the signal arrives.
+and each worker still running, busy with a task or waiting for one, gets SIGTERM,
+whose default action ends it before coverage.py can save. Nothing is recorded:
+either a task never ran, or it ran in a worker that died unsaved. Each task sleeps
+after its marked line so that it is certainly still busy when the signal arrives.
 
 Settings: ``concurrency = ["multiprocessing"]``; no ``sigterm`` handler.
 Expected: lost, on every start method.

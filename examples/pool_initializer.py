@@ -1,6 +1,6 @@
 """A pool ``initializer``: its lines are measured like the tasks' lines.
 
-The initializer runs in each worker inside the worker's main loop, after
+The initializer runs in each worker before the worker's task loop, after
 coverage.py's multiprocessing support has started measuring in that process, so
 its lines are recorded as long as the worker later exits cleanly. Here the pool
 is closed and joined, so they are.

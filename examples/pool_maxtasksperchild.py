@@ -5,9 +5,9 @@ path, where coverage.py's multiprocessing support saves its data, and the pool
 only starts the replacement after the old worker has exited. Here the first task
 runs in a worker that has retired and saved before the second task is even
 started, so its lines are recorded although the ``with`` block ends with
-``terminate()``. Only the last, idle replacement worker is exposed to that
-race, and it ran none of the marked lines. Lines that only the last worker runs
-would still be at risk: ``close()`` and ``join()`` remain the real fix.
+``terminate()``. Only the worker that ran the last task, which may still be saving,
+and any idle replacement are exposed to that race, and neither ran a marked line.
+Lines the last task runs would still be at risk; ``close()`` and ``join()`` are the fix.
 
 Settings: ``concurrency = ["multiprocessing"]``.
 Expected: measured, on every start method.

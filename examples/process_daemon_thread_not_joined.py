@@ -2,8 +2,8 @@
 
 ``threading._shutdown()`` at the end of ``_bootstrap`` waits for non-daemon
 threads only. A daemon thread that is still running when the target returns is
-left behind: coverage.py saves, the child exits, and the thread's remaining
-lines never run in a measured process. Join daemon threads (or make them
+left behind: it is traced until coverage.py's wrapper stops and saves, and what
+it runs after that is not recorded. Join daemon threads (or make them
 non-daemon) before the target returns.
 
 Settings: ``concurrency = ["multiprocessing", "thread"]``.

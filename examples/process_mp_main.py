@@ -6,9 +6,14 @@ spawn and forkserver children re-import the parent's main script under the name
 runs). coverage.py's multiprocessing support starts measuring only when the
 child's bootstrap begins, after that import, so module-level lines that run
 there are not recorded. (The fork server is meant to preload ``__main__`` once,
-but on Python 3.9 to 3.13 it never does: it looks for a ``main_path`` key that
-the preparation data does not contain, so every forkserver child re-imports
+but on Python 3.9 to 3.13.7 it never does: it looks for a ``main_path`` key
+that the preparation data does not contain, so every forkserver child re-imports
 the script itself.) fork copies the parent instead, so the lines never run.
+
+From Python 3.13.8 and 3.14.1 (not 3.14.0) the fork server does preload it
+(CPython gh-126631), and its children import nothing: the line then runs in the
+fork server, which this configuration does not measure, so it is still lost.
+That is read from CPython's and coverage.py's source, not measured here.
 
 Settings: ``concurrency = ["multiprocessing"]``.
 Expected: lost under forkserver and spawn; not applicable to fork.

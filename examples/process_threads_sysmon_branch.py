@@ -4,11 +4,14 @@ On Python 3.12 and 3.13, ``sys.monitoring`` cannot measure branches the way
 coverage.py needs, so with ``branch = true`` a requested sysmon core is not
 used: coverage.py warns "Can't use core=sysmon: sys.monitoring can't measure
 branches in this version, using default core" (``no-sysmon``) and falls back to
-the ctrace core (``coverage/core.py``, 7.11.3 and later; 7.11.1 and 7.11.2
-raised an error instead, CHANGES.rst 7.11.3). ctrace traces only the threads it
-is told about, and ``concurrency`` here lists ``multiprocessing`` alone, so the
-line run by the child's thread is not measured. Add ``"thread"`` to
-``concurrency`` (``process_threads_multiprocessing_thread``).
+the ctrace core (``coverage/core.py``, 7.17.5). 7.9.0 to 7.11.0 fell back the
+same way, with the warning "sys.monitoring can't measure branches in this
+version, using default core"; 7.11.1 and 7.11.2 raised an error instead, and
+7.11.3 restored the warning and the fallback (CHANGES.rst 7.11.3). ctrace
+traces only the threads it is told about, and ``concurrency`` here lists
+``multiprocessing`` alone, so the line run by the child's thread is not
+measured. Add ``"thread"`` to ``concurrency``
+(``process_threads_multiprocessing_thread``).
 
 On Python 3.14 and later sysmon measures branches and would see the thread;
 that case is read from coverage.py's source (``env.PYBEHAVIOR.branch_right_left``),
