@@ -36,6 +36,8 @@ EXAMPLES = Path(__file__).parent.parent / "examples"
 EXTRA_CAUSES: dict[str, set[str]] = {
     # loky workers outlive pytest-cov's combine; MPC209's fix is the executor shutdown.
     "pytest_joblib_without_shutdown": {"MPC209"},
+    # The same, with the shutdown in pytest_sessionfinish: after pytest-cov has combined.
+    "pytest_joblib_shutdown_in_sessionfinish": {"MPC209"},
     # cloudpickle >= 3.1.3 sends these tasks by value as <dynamic-code> (MPC109), which
     # the rule's example list names once: a nested function, and a task in __main__.
     "joblib_loky_nested_function": {"MPC109"},
