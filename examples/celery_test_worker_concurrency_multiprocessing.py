@@ -9,11 +9,13 @@ process (``celery/contrib/testing/worker.py``, Celery 5.7). With the default
 project that lists only ``"multiprocessing"`` (for its other tests) stops
 tracing the worker thread, and every task line is missed.
 
-On Python 3.14 and later the default core is sysmon, which sees every thread;
-that case is read from coverage.py's source (``coverage/core.py``), not measured here.
+On Python 3.14 and later, coverage.py 7.9.1 and later choose the sysmon core by
+default (``SYSMON_DEFAULT`` in ``coverage/env.py``, ``coverage/core.py``), which
+sees every thread; that case is read from coverage.py's source, not measured here.
 
 Settings: ``concurrency = ["multiprocessing"]``; an in-memory broker.
-Expected: lost (measured on Python 3.14+: read from source, not measured here).
+Expected: lost (measured on Python 3.14+ with coverage.py 7.9.1+: read from
+source, not measured here).
 
 [tool.coverage.run]
 concurrency = ["multiprocessing"]
@@ -25,6 +27,7 @@ requires = ["celery"]
 
 [[tool.mpcov.when]]
 python = ">=3.14"
+coverage = ">=7.9.1"
 expect = "measured"
 """
 

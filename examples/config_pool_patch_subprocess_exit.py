@@ -6,13 +6,14 @@ workers are measured as before. This reaches every start method without
 touching multiprocessing, and also covers raw ``os.fork()`` children and
 non-multiprocessing subprocesses.
 
-With coverage.py 7.10.0, ``patch = ["subprocess"]`` works through one shared
-``subcover.pth`` file in site-packages that every measured process deletes when
-it exits, so coverage runs overlapping in the same environment take it from each
-other: racy there (measured when run alone).
+With coverage.py 7.10.0 to 7.10.2, ``patch = ["subprocess"]`` works through one
+shared ``subcover.pth`` file in site-packages that every measured process deletes
+when it exits, so coverage runs overlapping in the same environment take it from
+each other: racy there (measured when run alone). 7.10.3 gives each process a file
+of its own.
 
 Settings: ``patch = ["subprocess", "_exit"]``.
-Expected: measured, on every start method (spawn, forkserver racy with 7.10.0).
+Expected: measured, on every start method (spawn, forkserver racy with 7.10.0 to 7.10.2).
 
 [tool.coverage.run]
 patch = ["subprocess", "_exit"]
@@ -22,7 +23,7 @@ expect = "measured"
 requires-coverage = ">=7.10"
 
 [[tool.mpcov.when]]
-coverage = "==7.10.0"
+coverage = "<7.10.3"
 expect = { forkserver = "racy", spawn = "racy" }
 """
 

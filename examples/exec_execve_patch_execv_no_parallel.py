@@ -11,13 +11,13 @@ Before coverage.py 7.13 nothing started coverage.py in the new program (the
 start-up ``.pth`` file existed only while ``patch = ["subprocess"]`` was active),
 so the new program was not measured, did not erase anything, and the lines
 before the ``exec`` were kept.
-With 7.10.0 that file is one shared ``subcover.pth``: if another coverage run in
+With 7.10.0 to 7.10.2 that file is one shared ``subcover.pth``: if another coverage run in
 the same environment has it in place at the moment of the ``exec``, the new
 program is measured after all, and erases: racy there.
 
 Settings: ``patch = ["execv"]``, without ``parallel``.
 Expected: lost (the lines before the exec) with coverage.py 7.13 or later, measured
-before (racy with 7.10.0); add ``parallel = true`` to keep them.
+before (racy with 7.10.0 to 7.10.2); add ``parallel = true`` to keep them.
 
 [tool.coverage.run]
 patch = ["execv"]
@@ -33,7 +33,7 @@ coverage = "<7.13"
 expect = "measured"
 
 [[tool.mpcov.when]]
-coverage = "==7.10.0"
+coverage = "<7.10.3"
 expect = "racy"
 """
 

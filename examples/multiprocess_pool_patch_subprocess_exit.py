@@ -6,8 +6,8 @@ and ``_exit`` saves fork and forkserver workers, which end with ``os._exit()``.
 
 Settings: ``patch = ["subprocess", "_exit"]``.
 Expected: measured, on every start method (forkserver and spawn racy with
-coverage.py 7.10.0, whose shared ``subcover.pth`` start-up file overlapping
-coverage runs delete for each other).
+coverage.py 7.10.0 to 7.10.2, whose shared ``subcover.pth`` start-up file
+overlapping coverage runs delete for each other; 7.10.3 gives each process its own).
 
 [tool.coverage.run]
 patch = ["subprocess", "_exit"]
@@ -18,7 +18,7 @@ requires = ["multiprocess"]
 requires-coverage = ">=7.10"
 
 [[tool.mpcov.when]]
-coverage = "==7.10.0"
+coverage = "<7.10.3"
 expect = { forkserver = "racy", spawn = "racy" }
 """
 

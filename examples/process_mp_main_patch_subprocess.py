@@ -9,6 +9,13 @@ its start), runs the import and its target in the forked copy, and ends with
 ``os._exit()``, which skips the save. Adding ``"_exit"`` fixes that
 (``process_mp_main_patch_subprocess_exit``).
 
+On CPython 3.13.8 and later 3.13 releases, and 3.14.1 and later, the fork server
+imports the main script as ``__mp_main__`` itself, before it forks any child
+(``Lib/multiprocessing/forkserver.py``, gh-126631), and the child imports nothing.
+The server is a new interpreter, measured by the patch, and it ends normally after
+the parent exits, so it saves: measured there under forkserver. That case is
+read from CPython's and coverage.py's source, not measured here.
+
 From coverage.py 7.10.0 to 7.10.2, ``patch = ["subprocess"]`` writes one
 shared ``subcover.pth`` into site-packages when a measured run starts and deletes
 it when that run exits, so two runs at once in the same environment (parallel CI
@@ -19,7 +26,8 @@ race is gone. The recorded results give the rates.
 
 Settings: ``patch = ["subprocess"]`` (coverage.py 7.10+), no ``concurrency``.
 Expected: measured under spawn (racy on 7.10.0 to 7.10.2 when runs overlap), lost under
-forkserver; not applicable to fork.
+forkserver (measured on CPython 3.13.8+ and 3.14.1+: read from source, not
+measured here); not applicable to fork.
 
 [tool.coverage.run]
 patch = ["subprocess"]
@@ -30,8 +38,26 @@ skip = { fork = "fork does not re-import the main module, so the lines never run
 requires-coverage = ">=7.10"
 
 [[tool.mpcov.when]]
+python = ">=3.13.8,<3.14"
+expect = { forkserver = "measured" }
+
+[[tool.mpcov.when]]
+python = ">=3.14.1"
+expect = { forkserver = "measured" }
+
+[[tool.mpcov.when]]
 coverage = "<7.10.3"
 expect = { spawn = "racy" }
+
+[[tool.mpcov.when]]
+python = ">=3.13.8,<3.14"
+coverage = "<7.10.3"
+expect = { forkserver = "racy" }
+
+[[tool.mpcov.when]]
+python = ">=3.14.1"
+coverage = "<7.10.3"
+expect = { forkserver = "racy" }
 """
 
 from __future__ import annotations

@@ -4,7 +4,11 @@
 the fork server), from its first line; ``"_exit"`` makes ``os._exit()`` save
 first. A forkserver child is forked from the measured fork server, re-imports the
 main script as ``__mp_main__`` there and ends with ``os._exit()``, which now
-saves. So the module-level lines are measured under both start methods.
+saves. So the module-level lines are measured under both start methods. On
+CPython 3.13.8 and later 3.13 releases, and 3.14.1 and later, the fork server
+imports the script itself before it forks (``Lib/multiprocessing/forkserver.py``,
+gh-126631) and saves when it exits after the parent: measured all the same (read
+from source, not measured here).
 
 From coverage.py 7.10.0 to 7.10.2, ``patch = ["subprocess"]`` writes one
 shared ``subcover.pth`` into site-packages when a measured run starts and deletes

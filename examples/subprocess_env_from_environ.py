@@ -6,14 +6,15 @@ building the environment from nothing: coverage.py's variables
 the child measures itself (compare ``subprocess_env_allowlist``). If some
 variables must go, remove those by name.
 
-With coverage.py 7.10.0, ``patch = ["subprocess"]`` works through one shared
-``subcover.pth`` file in site-packages that every measured process deletes when
-it exits, so coverage runs overlapping in the same environment take it from each
-other: racy there (measured when run alone).
+With coverage.py 7.10.0 to 7.10.2, ``patch = ["subprocess"]`` works through one
+shared ``subcover.pth`` file in site-packages that every measured process deletes
+when it exits, so coverage runs overlapping in the same environment take it from
+each other: racy there (measured when run alone). 7.10.3 gives each process a file
+of its own.
 
 Settings: ``patch = ["subprocess"]``; the child gets
 ``env={**os.environ, "APP_MODE": "test"}``.
-Expected: measured (racy with 7.10.0).
+Expected: measured (racy with 7.10.0 to 7.10.2).
 
 [tool.coverage.run]
 patch = ["subprocess"]
@@ -24,7 +25,7 @@ start-methods = []
 requires-coverage = ">=7.10"
 
 [[tool.mpcov.when]]
-coverage = "==7.10.0"
+coverage = "<7.10.3"
 expect = "racy"
 """
 

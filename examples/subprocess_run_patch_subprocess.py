@@ -8,13 +8,14 @@ file in site-packages, starts measuring in any Python that sees it. The patch al
 on ``parallel``, so each process writes its own data file. The child saves at
 its normal exit, like any ``coverage run`` process.
 
-With coverage.py 7.10.0, ``patch = ["subprocess"]`` works through one shared
-``subcover.pth`` file in site-packages that every measured process deletes when
-it exits, so coverage runs overlapping in the same environment take it from each
-other: racy there (measured when run alone).
+With coverage.py 7.10.0 to 7.10.2, ``patch = ["subprocess"]`` works through one
+shared ``subcover.pth`` file in site-packages that every measured process deletes
+when it exits, so coverage runs overlapping in the same environment take it from
+each other: racy there (measured when run alone). 7.10.3 gives each process a file
+of its own.
 
 Settings: ``patch = ["subprocess"]``.
-Expected: measured (racy with 7.10.0). Before 7.10 coverage.py ignores ``patch``.
+Expected: measured (racy with 7.10.0 to 7.10.2). Before 7.10 coverage.py ignores ``patch``.
 
 [tool.coverage.run]
 patch = ["subprocess"]
@@ -25,7 +26,7 @@ start-methods = []
 requires-coverage = ">=7.10"
 
 [[tool.mpcov.when]]
-coverage = "==7.10.0"
+coverage = "<7.10.3"
 expect = "racy"
 """
 
