@@ -203,7 +203,8 @@ def _soak_part(script: Path, created: str, **changes: Any) -> dict[str, Any]:
     from mpcov.header import parse
     from mpcov.report import to_json
 
-    group = GroupResult(parse(script), "fork", expect="measured", planned=0)
+    example = parse(script)
+    group = GroupResult(example, example.labels[0], expect="measured", planned=0)
     document = to_json([group], Environment.current(), repeat=200, label="soak", details="contrary")
     return {**document, "created": created, **changes}
 
@@ -221,7 +222,7 @@ def test_docs_soak_plan_lists_missing_and_stale_parts(
     stale["python"] = {"implementation": "CPython", "version": "3.0.0"}
     (parts / "c.json").write_text(json.dumps(stale))
     (parts / "d.json").write_text(json.dumps(_soak_part(edited, "2026-01-01T00:00:00+00:00")))
-    write_example("d", title="Edited since its part was made.")
+    write_example("d", body="from __future__ import annotations\n\nx = 2  # mpcov: child\n")
     assert [missing, other_python, edited] == soak.plan(
         parts, [done, missing, other_python, edited], None
     )

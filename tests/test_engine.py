@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import coverage
 import pytest
@@ -29,12 +29,14 @@ from mpcov.engine import (
     find_texts,
     preflight_all,
     read_data,
+    row_is_current,
     run_environment,
     scan_stderr,
     skip_reason,
     verify,
 )
 from mpcov.header import Example, Expected, parse
+from mpcov.report import to_json
 
 WriteExample = Callable[..., Path]
 #: Per-run timeout for scripts that are meant to finish: generous for a loaded machine.
@@ -544,6 +546,61 @@ def test_skip_reason_runs_scripts_without_start_method_anywhere(
     """The ``none`` label does not depend on which start methods exist."""
     example = parse(write_example())
     assert skip_reason(example, "none", dataclasses.replace(env, start_methods=())) is None
+
+
+def test_environment_recorded_reads_back_a_results_document(env: Environment) -> None:
+    """Environment.recorded() gives back the environment a document was written in."""
+    assert env == Environment.recorded(to_json([], env, repeat=1))
+
+
+def _recorded_row(example: Example, label: str, env: Environment) -> dict[str, Any]:
+    """The row a one-run recording of ``example`` under ``label`` would hold."""
+    reason = skip_reason(example, label, env)
+    expect = None if reason else env.expected(example, label).outcome
+    runs = [] if reason else [_result("measured")]
+    group = GroupResult(example, label, expect=expect, skip_reason=reason, runs=runs)
+    row: dict[str, Any] = to_json([group], env, repeat=1)["results"][0]
+    return row
+
+
+def test_row_is_current_follows_the_declaration_for_its_environment(
+    write_example: WriteExample, env: Environment
+) -> None:
+    """A declaration for other versions leaves a row standing; one for its own does not."""
+    path = write_example(mpcov='expect = "measured"\nstart-methods = ["fork"]')
+    row = _recorded_row(parse(path), "fork", env)
+    assert row_is_current(row, parse(path), env)
+    elsewhere = 'expect = "measured"\nstart-methods = ["fork"]\n[[tool.mpcov.when]]\n'
+    write_example(mpcov=elsewhere + 'python = ">=3.14"\nexpect = "racy"')
+    assert row_is_current(row, parse(path), env)
+    write_example(mpcov=elsewhere + 'python = ">=3.12"\nexpect = "racy"')
+    assert not row_is_current(row, parse(path), env)
+    write_example(mpcov=elsewhere + 'coverage = "<7.17.3"\nskip = { fork = "x" }')
+    assert row_is_current(row, parse(path), env)
+    write_example(mpcov=elsewhere + 'coverage = ">=7.17.3"\nskip = { fork = "x" }')
+    assert not row_is_current(row, parse(path), env)
+    body = "from __future__ import annotations\n\nx = 1  # mpcov: child\ny = 2\n"
+    write_example(mpcov='expect = "measured"\nstart-methods = ["fork"]', body=body)
+    assert not row_is_current(row, parse(path), env), "the code changed"
+    assert not row_is_current(row, None, env), "the example is gone"
+
+
+def test_row_is_current_keeps_skipped_rows_while_they_skip(
+    write_example: WriteExample, env: Environment
+) -> None:
+    """A skipped row stands while the header still skips there; it goes stale once it runs."""
+    path = write_example(mpcov='expect = "lost"\nstart-methods = ["fork"]\nskip = { fork = "no" }')
+    row = _recorded_row(parse(path), "fork", env)
+    assert row["skip_reason"] == "no"
+    assert row_is_current(row, parse(path), env)
+    write_example(mpcov='expect = "lost"\nstart-methods = ["fork"]')
+    assert not row_is_current(row, parse(path), env)
+    needs = write_example(
+        "needs", mpcov='expect = "lost"\nstart-methods = ["fork"]\nrequires = ["nothing-like-it"]'
+    )
+    skipped = _recorded_row(parse(needs), "fork", env)
+    assert skipped["skip_reason"] is not None
+    assert row_is_current(skipped, parse(needs), env)
 
 
 def test_verify_runs_each_label_repeat_times_and_reports_progress(

@@ -234,18 +234,58 @@ def test_parse_child_marker_only_counts_at_line_end(write_example: WriteExample)
     assert (lines.index("x = 1  # mpcov: child") + 1, len(lines)) == example.child_lines
 
 
-def test_parse_header_digest_follows_the_claims(write_example: WriteExample) -> None:
-    """The digest changes with the code, the settings or the title, not with the prose."""
+def test_parse_header_digest_follows_what_runs(write_example: WriteExample) -> None:
+    """The digest changes with the code or the settings, not with the prose or the title."""
     base = parse(write_example("a")).header_sha256
     other_code = parse(write_example("b", body=MEASURED_BODY + "y = 2\n")).header_sha256
     moved = parse(write_example("c", body="\n" + MEASURED_BODY)).header_sha256
-    retitled = parse(write_example("d", title="Another title.")).header_sha256
     settings = parse(write_example("e", coverage="[tool.coverage.run]\nbranch = true"))
-    other_settings = settings.header_sha256
-    assert len({base, other_code, moved, retitled, other_settings}) == 5
+    timeout = parse(
+        write_example("t", mpcov='expect = "measured"\nstart-methods = []\ntimeout = 9')
+    )
+    assert len({base, other_code, moved, settings.header_sha256, timeout.header_sha256}) == 5
     reworded = parse(write_example("f", description="Something else.")).header_sha256
     longer = parse(write_example("g", description="Some\n\nlonger\n\nprose.")).header_sha256
-    assert base == reworded == longer
+    retitled = parse(write_example("d", title="Another title.")).header_sha256
+    assert base == reworded == longer == retitled
+
+
+def test_parse_header_digest_leaves_out_declarations(write_example: WriteExample) -> None:
+    """``expect``, ``skip`` and ``when`` entries that only declare do not change the digest."""
+    base = parse(write_example("a")).header_sha256
+    lost = parse(write_example("b", mpcov='expect = "lost"\nstart-methods = []')).header_sha256
+    declared = parse(
+        write_example(
+            "c",
+            mpcov="""
+            expect = "measured"
+            start-methods = []
+
+            [[tool.mpcov.when]]
+            python = ">=3.14"
+            coverage = "<7.10.3"
+            expect = "racy"
+
+            [[tool.mpcov.when]]
+            platforms = ["darwin"]
+            skip = { none = "not there" }
+            """,
+        )
+    ).header_sha256
+    judged = parse(
+        write_example(
+            "d",
+            mpcov="""
+            expect = "measured"
+            start-methods = []
+
+            [[tool.mpcov.when]]
+            python = ">=3.14"
+            output = "a warning"
+            """,
+        )
+    ).header_sha256
+    assert base == lost == declared != judged
 
 
 def test_split_docstring_splits_at_the_first_tool_table() -> None:

@@ -28,7 +28,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from mpcov.engine import Environment
+from mpcov.engine import Environment, row_is_current
 from mpcov.header import discover, parse
 from mpcov.report import document_record_name, to_json, write_json
 
@@ -89,9 +89,10 @@ def _stale(document: dict[str, Any], script: Path, here: dict[str, Any]) -> str 
         if key[name] != value:
             return f"{name} differs"
     example = parse(script)
-    shas = {r.get("header_sha256") for r in document.get("results", [])}
-    if shas != {example.header_sha256}:
-        return "the example's header changed"
+    env = Environment.recorded(document)
+    rows = document.get("results", [])
+    if not rows or not all(row_is_current(row, example, env) for row in rows):
+        return "the example's code, settings or declaration here changed"
     return None
 
 

@@ -26,9 +26,9 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Callable, Literal, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Callable, Literal, TypeVar
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -255,6 +255,24 @@ class Environment:
             start_methods=tuple(multiprocessing.get_all_start_methods()),
             cpus=os.cpu_count() or 1,
             libraries=dict(_distributions(tuple(sys.path))),
+        )
+
+    @classmethod
+    def recorded(cls, document: Mapping[str, Any]) -> Environment:
+        """The environment a results document (``--json``, ``--record``) was made in."""
+        platform_ = document["platform"]
+        installed = document.get("distributions") or {}
+        return cls(
+            python_version=str(document["python"]["version"]),
+            implementation=str(document["python"]["implementation"]),
+            coverage_version=str(document["coverage"]["version"]),
+            sys_platform=str(platform_["sys_platform"]),
+            system=str(platform_.get("system", "")),
+            release=str(platform_.get("release", "")),
+            machine=str(platform_.get("machine", "")),
+            start_methods=tuple(platform_.get("start_methods", ())),
+            cpus=int(platform_.get("cpus") or 1),
+            libraries={canonicalize_name(k): str(v) for k, v in installed.items()},
         )
 
     def expected(self, example: Example, label: str) -> Expected:
@@ -792,6 +810,36 @@ def skip_reason(example: Example, label: str, env: Environment) -> str | None:
     if label != NO_START_METHOD and label not in env.start_methods:
         return f"start method {label!r} is not available on {env.sys_platform}"
     return env.expected(example, label).skip
+
+
+def row_is_current(row: Mapping[str, Any], example: Example | None, env: Environment) -> bool:
+    """Whether a recorded row still stands for ``example`` as its header is now.
+
+    It must have been run from the same code and settings (its ``header_sha256``),
+    and the header must still declare, for the row's start method in the environment
+    it was recorded in, what the row was run against: the same outcome, or a skip.
+    A declaration changed for another Python or coverage.py release leaves it
+    standing; one changed for its own makes it stale, since the number of runs and
+    the count of runs against the header follow the declaration.
+
+    Args:
+        row: One entry of a results document's ``results``.
+        example: The example as parsed today; ``None`` when it no longer exists.
+        env: The document's environment (:meth:`Environment.recorded`).
+    """
+    if example is None or row.get("header_sha256") != example.header_sha256:
+        return False
+    label = str(row["start_method"])
+    if label not in example.labels:
+        return False
+    recorded: dict[str, str] = {
+        canonicalize_name(k): str(v) for k, v in (row.get("libraries") or {}).items()
+    }
+    here = replace(env, libraries={**env.libraries, **recorded})
+    if skip_reason(example, label, here) is not None:
+        return row.get("skip_reason") is not None
+    expected = here.expected(example, label).outcome
+    return row.get("skip_reason") is None and row.get("expect") == expected
 
 
 Progress = Callable[[GroupResult, RunResult, int, int], None]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import json
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -175,8 +176,8 @@ class Example:
     files: tuple[str, ...] = ()
     #: Marked lines in the Python files of ``files``: relative path -> line numbers.
     file_child_lines: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
-    #: SHA-256 of what decides and states the outcome (see ``_claim_digest``): a
-    #: recording made with another digest is stale.
+    #: SHA-256 of what decides what a run does (see ``_run_digest``): a recording
+    #: made with another digest is stale.
     header_sha256: str = ""
 
     @property
@@ -466,27 +467,51 @@ def _toml_error(
     return HeaderError(f"{path}:{line}: the header's TOML is invalid: {message}")
 
 
-def _claim_digest(
+#: Keys that declare what a run should show, in ``[tool.mpcov]`` and in its ``when``
+#: entries; the digest leaves them out (see ``_run_digest``).
+_DECLARATIONS = frozenset({"expect", "skip"})
+
+#: ``when`` keys that change how a run is judged besides its outcome.
+_JUDGING = frozenset({"exit-code", "output"})
+
+
+def _run_digest(
     source: str,
     docstring_span: tuple[int, int],
-    title: str,
-    toml_text: str,
+    data: Mapping[str, Any],
     child_lines: Sequence[int],
     companions: Iterable[tuple[str, str]],
 ) -> str:
     """The digest a recording keeps of its example, to be found stale when it differs.
 
-    It covers what decides the outcome and what states it: the title, the TOML tail,
-    every line of code outside the docstring, where the marked lines sit in that code,
-    and each companion file with marked lines. The description is left out, so that
-    prose can be corrected without running the catalogue again: tests tie its
-    "Expected:" sentence to the TOML. Marked lines count from the end of the
-    docstring, so a longer description moves nothing that was measured.
+    It covers what decides what a run does: the header's settings (parsed, so TOML
+    layout and comments do not count), every line of code outside the docstring,
+    where the marked lines sit in that code, and each companion file with marked
+    lines. The declarations of what the runs should show (``expect``, ``skip``, and
+    ``when`` entries that set nothing else) are left out, because a row is checked
+    against them in its own environment (:func:`mpcov.engine.row_is_current`): a
+    declaration added for Python 3.14 leaves the runs recorded on 3.11 standing.
+    ``when`` entries that set ``exit-code`` or ``output`` stay in, but for their
+    declarations. The prose is left out too, so that it can be corrected without
+    running the catalogue again (tests tie its "Expected:" sentence to the TOML).
+    Marked lines count from the end of the docstring, so a longer description moves
+    nothing that was measured.
     """
+    tool = dict(data.get("tool", {}))
+    meta = {k: v for k, v in dict(tool.get("mpcov", {})).items() if k not in _DECLARATIONS}
+    judging = [
+        {k: v for k, v in entry.items() if k not in _DECLARATIONS}
+        for entry in meta.pop("when", [])
+        if _JUDGING.intersection(entry)
+    ]
+    if judging:
+        meta["when"] = judging
+    tool["mpcov"] = meta
     start, end = docstring_span
     lines = source.splitlines(keepends=True)
     digest = hashlib.sha256()
-    for part in (title, toml_text, "".join(lines[: start - 1]), "".join(lines[end:])):
+    settings = json.dumps({**data, "tool": tool}, sort_keys=True, default=str)
+    for part in (settings, "".join(lines[: start - 1]), "".join(lines[end:])):
         digest.update(part.encode())
         digest.update(b"\0")
     digest.update(repr([line - end for line in child_lines]).encode())
@@ -615,8 +640,8 @@ def _build(
     if not child_lines and not file_child_lines:
         raise HeaderError(f"no line is marked {CHILD_MARKER!r}")
 
-    digest = _claim_digest(
-        source, docstring_span, title, toml_text, child_lines, zip(file_child_lines, companions)
+    digest = _run_digest(
+        source, docstring_span, data, child_lines, zip(file_child_lines, companions)
     )
     return Example(
         path=path,

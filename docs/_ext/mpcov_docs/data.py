@@ -15,6 +15,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from mpcov.engine import Environment, row_is_current
 from mpcov.header import NO_START_METHOD, START_METHODS, Example, HeaderError, discover, parse
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -213,9 +214,13 @@ def declared(example: Example, recording: Recording, label: str) -> str:
     )
 
 
-def is_stale(row: Mapping[str, Any], example: Example | None) -> bool:
-    """The row was recorded for a header that has changed since (or a removed example)."""
-    return example is None or example.header_sha256 != row["header_sha256"]
+def is_stale(row: Mapping[str, Any], example: Example | None, recording: Recording) -> bool:
+    """The row no longer stands for the example as it is now (see ``row_is_current``).
+
+    Its code or settings changed since, or what the header declares for the
+    recording's versions did, or the example was removed.
+    """
+    return not row_is_current(row, example, Environment.recorded(recording.doc))
 
 
 def observed(row: Mapping[str, Any]) -> str:
@@ -313,7 +318,7 @@ def cells(example: Example, recordings: Sequence[Recording], label: str) -> list
                 row=row,
                 declared=declared(example, rec, label),
                 seen=observed(row),
-                stale=is_stale(row, example),
+                stale=is_stale(row, example, rec),
             )
         )
     return out
@@ -480,8 +485,8 @@ def soak_campaigns(directory: Path = SOAK, examples: Path = EXAMPLES) -> list[So
                 continue
             part = Recording(path, json.loads(path.read_text(encoding="utf-8")))
             rows = part.rows(name)
-            current = parse(examples / f"{name}.py").header_sha256
-            if rows and all(r["header_sha256"] == current for r in rows):
+            example = parse(examples / f"{name}.py")
+            if rows and not any(is_stale(r, example, part) for r in rows):
                 parts[name] = part
             else:
                 stale.append(name)

@@ -237,7 +237,7 @@ class ResultsDirective(MpcovDirective):
                         cell("-" if rate is None else f"{rate:.0%}", rate_class(rate)),
                         cell(evidence(row)),
                         cell(row["expect"] or f"skipped: {row['skip_reason']}"),
-                        match_cell(row, is_stale(row, examples.get(row["example"]))),
+                        match_cell(row, is_stale(row, examples.get(row["example"]), rec)),
                         cell(
                             ", ".join(
                                 f"{n} {v or 'absent'}"
