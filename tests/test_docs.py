@@ -267,6 +267,21 @@ def test_docs_soak_merge_refuses_parts_of_two_environments(
     assert (1, None) == soak.merge(parts, [first, second], tmp_path / "data")
 
 
+def test_docs_soak_merge_refuses_a_part_its_example_has_outgrown(
+    tmp_path: Path, write_example: Callable[..., Path]
+) -> None:
+    """A header changed after a part was made (during the campaign) stops the merge."""
+    soak = _soak_tool()
+    first, second = write_example("a"), write_example("b")
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    (parts / "a.json").write_text(json.dumps(_soak_part(first, "2026-01-02T00:00:00+00:00")))
+    (parts / "b.json").write_text(json.dumps(_soak_part(second, "2026-01-03T00:00:00+00:00")))
+    write_example("b", mpcov='expect = "lost"\nstart-methods = []')
+    assert (1, None) == soak.merge(parts, [first, second], tmp_path / "data")
+    assert [] == list(tmp_path.glob("data/*"))
+
+
 # ------------------------------------------------------------------------ guards
 # A page's claims against the recordings, and its version statements against sources.
 

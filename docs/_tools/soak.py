@@ -88,6 +88,11 @@ def _stale(document: dict[str, Any], script: Path, here: dict[str, Any]) -> str 
     for name, value in here.items():
         if key[name] != value:
             return f"{name} differs"
+    return _outdated(document, script)
+
+
+def _outdated(document: dict[str, Any], script: Path) -> str | None:
+    """Why a part no longer stands for ``script`` as it is now, or ``None``."""
     example = parse(script)
     env = Environment.recorded(document)
     rows = document.get("results", [])
@@ -139,6 +144,14 @@ def merge(parts: Path, scripts: list[Path], into: Path) -> tuple[int, Path | Non
             file=sys.stderr,
         )
         return EXIT_INCOMPLETE, None
+    # A header edited after the plan (while the campaign ran) leaves a part behind it.
+    for script, document in zip(scripts, documents):
+        reason = _outdated(document, script)
+        if reason is not None:
+            print(
+                f"soak: part {script.stem} is stale ({reason}); run the soak again", file=sys.stderr
+            )
+            return 1, None
     keys = [_key(d) for d in documents]
     for document, key in zip(documents, keys):
         if key != keys[0]:
