@@ -33,6 +33,7 @@ from mpcov_docs.data import (
     version_span,
 )
 from mpcov_docs.diagrams import parse_sequence, render_sequence
+from mpcov_docs.soak import campaign_summary
 
 from mpcov.header import HeaderError, parse
 
@@ -261,6 +262,17 @@ def test_soak_campaigns_count_current_parts_and_name_the_rest(tree: Tree) -> Non
     )
     assert (2, 400, 0, 2) == (len(quiet.rows()), quiet.runs(), quiet.contrary(), quiet.total)
     assert ([], ["good"], 0) == (sorted(load.parts), load.stale, load.runs())
+
+
+def test_soak_campaigns_list_a_named_campaign_before_it_starts(tree: Tree) -> None:
+    """A campaign named but without a folder yet is listed with every example missing."""
+    (campaign,) = data.soak_campaigns(tree.results / "soak", tree.examples, ["soak-load"])
+    assert ("soak-load", {}, ["broken", "good"]) == (
+        campaign.label,
+        campaign.parts,
+        sorted(campaign.missing),
+    )
+    assert campaign_summary(campaign, merged=False).endswith("not started; 2 examples to record.")
 
 
 def test_soak_environments_ignore_a_new_kernel_as_the_soak_does() -> None:

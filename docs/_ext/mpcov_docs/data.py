@@ -472,11 +472,17 @@ class SoakCampaign:
         return days[0] if days[0] == days[-1] else f"{days[0]} to {days[-1]}"
 
 
-def soak_campaigns(directory: Path = SOAK, examples: Path = EXAMPLES) -> list[SoakCampaign]:
-    """Each campaign folder under ``directory``, its parts judged against today's examples."""
+def soak_campaigns(
+    directory: Path = SOAK, examples: Path = EXAMPLES, labels: Iterable[str] = ()
+) -> list[SoakCampaign]:
+    """Each campaign folder under ``directory``, its parts judged against today's examples.
+
+    ``labels`` names campaigns to list even before their folder exists (not started).
+    """
     names = [p.stem for p in discover([examples])] if examples.is_dir() else []
     out = []
-    for folder in sorted(p for p in directory.glob("*") if p.is_dir()):
+    folders = {p for p in directory.glob("*") if p.is_dir()} | {directory / n for n in labels}
+    for folder in sorted(folders):
         parts: dict[str, Recording] = {}
         stale = []
         for name in names:

@@ -34,6 +34,8 @@ def _number(value: int) -> str:
 def campaign_summary(campaign: SoakCampaign, merged: bool) -> str:
     """One campaign in a sentence: parts recorded, runs, contrary runs, what is left."""
     where = CAMPAIGNS.get(campaign.label, campaign.label)
+    if not campaign.parts and not campaign.stale:
+        return f"{campaign.label} ({where}): not started; {campaign.total} examples to record."
     rows = [row for row in campaign.rows() if row.get("skip_reason") is None]
     text = (
         f"{campaign.label} ({where}): {len(campaign.parts)} of {campaign.total} examples "
@@ -82,7 +84,7 @@ class SoakDirective(MpcovDirective):
 
     def run(self) -> list[nodes.Node]:
         """Render one block per campaign folder."""
-        campaigns = soak_campaigns(self.soak_dir, self.examples_dir)
+        campaigns = soak_campaigns(self.soak_dir, self.examples_dir, CAMPAIGNS)
         labels = {r.label for r in self.recordings()}
         section = nodes.container(classes=["mpcov-soak"])
         if not campaigns:
