@@ -209,6 +209,13 @@ def _soak_part(script: Path, created: str, **changes: Any) -> dict[str, Any]:
     return {**document, "created": created, **changes}
 
 
+def _put_part(parts: Path, script: Path, created: str, **changes: Any) -> None:
+    """Write the example's part into the campaign folder, as the soak session names it."""
+    parts.mkdir(exist_ok=True)
+    part = _soak_part(script, created, **changes)
+    (parts / f"{script.stem}.json").write_text(json.dumps(part))
+
+
 def test_docs_soak_plan_lists_missing_and_stale_parts(
     tmp_path: Path, write_example: Callable[..., Path]
 ) -> None:
@@ -216,12 +223,10 @@ def test_docs_soak_plan_lists_missing_and_stale_parts(
     soak = _soak_tool()
     done, missing, other_python, edited = (write_example(n) for n in "abcd")
     parts = tmp_path / "parts"
-    parts.mkdir()
-    (parts / "a.json").write_text(json.dumps(_soak_part(done, "2026-01-01T00:00:00+00:00")))
-    stale = _soak_part(other_python, "2026-01-01T00:00:00+00:00")
-    stale["python"] = {"implementation": "CPython", "version": "3.0.0"}
-    (parts / "c.json").write_text(json.dumps(stale))
-    (parts / "d.json").write_text(json.dumps(_soak_part(edited, "2026-01-01T00:00:00+00:00")))
+    _put_part(parts, done, "2026-01-01T00:00:00+00:00")
+    old_python = {"implementation": "CPython", "version": "3.0.0"}
+    _put_part(parts, other_python, "2026-01-01T00:00:00+00:00", python=old_python)
+    _put_part(parts, edited, "2026-01-01T00:00:00+00:00")
     write_example("d", body="from __future__ import annotations\n\nx = 2  # mpcov: child\n")
     assert [missing, other_python, edited] == soak.plan(
         parts, [done, missing, other_python, edited], None
@@ -236,10 +241,9 @@ def test_docs_soak_merge_waits_for_every_part_then_joins_them(
     soak = _soak_tool()
     first, second = write_example("a"), write_example("b")
     parts, into = tmp_path / "parts", tmp_path / "data"
-    parts.mkdir()
-    (parts / "a.json").write_text(json.dumps(_soak_part(first, "2026-01-02T00:00:00+00:00")))
+    _put_part(parts, first, "2026-01-02T00:00:00+00:00")
     assert (3, None) == soak.merge(parts, [first, second], into)
-    (parts / "b.json").write_text(json.dumps(_soak_part(second, "2026-01-03T00:00:00+00:00")))
+    _put_part(parts, second, "2026-01-03T00:00:00+00:00")
     status, target = soak.merge(parts, [first, second], into)
     assert 0 == status
     document = json.loads(target.read_text())
@@ -260,10 +264,8 @@ def test_docs_soak_merge_refuses_parts_of_two_environments(
     soak = _soak_tool()
     first, second = write_example("a"), write_example("b")
     parts = tmp_path / "parts"
-    parts.mkdir()
-    (parts / "a.json").write_text(json.dumps(_soak_part(first, "2026-01-02T00:00:00+00:00")))
-    other = _soak_part(second, "2026-01-03T00:00:00+00:00", distributions={"coverage": "1.0"})
-    (parts / "b.json").write_text(json.dumps(other))
+    _put_part(parts, first, "2026-01-02T00:00:00+00:00")
+    _put_part(parts, second, "2026-01-03T00:00:00+00:00", distributions={"coverage": "1.0"})
     assert (1, None) == soak.merge(parts, [first, second], tmp_path / "data")
 
 
@@ -274,9 +276,8 @@ def test_docs_soak_merge_refuses_a_part_its_example_has_outgrown(
     soak = _soak_tool()
     first, second = write_example("a"), write_example("b")
     parts = tmp_path / "parts"
-    parts.mkdir()
-    (parts / "a.json").write_text(json.dumps(_soak_part(first, "2026-01-02T00:00:00+00:00")))
-    (parts / "b.json").write_text(json.dumps(_soak_part(second, "2026-01-03T00:00:00+00:00")))
+    _put_part(parts, first, "2026-01-02T00:00:00+00:00")
+    _put_part(parts, second, "2026-01-03T00:00:00+00:00")
     write_example("b", mpcov='expect = "lost"\nstart-methods = []')
     assert (1, None) == soak.merge(parts, [first, second], tmp_path / "data")
     assert [] == list(tmp_path.glob("data/*"))
