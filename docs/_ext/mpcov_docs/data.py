@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,11 @@ class Recording:
         """A label: ``linux 3.11.7 / cov 7.17.3`` (and the campaign, if any)."""
         label = f" ({self.label})" if self.label else ""
         return f"{self.platform} {self.python_version} / cov {self.coverage}{label}"
+
+    @cached_property
+    def environment(self) -> Environment:
+        """The environment the recording was made in (read once: every row is checked against it)."""
+        return Environment.recorded(self.doc)
 
     def sort_key(self) -> tuple[Any, ...]:
         """Order by platform, then Python and coverage.py versions, numerically."""
@@ -220,7 +226,7 @@ def is_stale(row: Mapping[str, Any], example: Example | None, recording: Recordi
     Its code or settings changed since, or what the header declares for the
     recording's versions did, or the example was removed.
     """
-    return not row_is_current(row, example, Environment.recorded(recording.doc))
+    return not row_is_current(row, example, recording.environment)
 
 
 def observed(row: Mapping[str, Any]) -> str:
