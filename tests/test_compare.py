@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from mpcov.cli import main
-from mpcov.compare import Document, Row, changed, compare, pick_recording
+from mpcov.compare import Document, Row, changed, compare, pick_recording, rows_left_out
 
 SHA = "0" * 64
 
@@ -233,3 +233,12 @@ def test_compare_common_ignores_rows_only_one_document_holds(
     out = capsys.readouterr().out
     assert out.startswith("0 of 1 rows changed: a.json")
     assert out.rstrip().endswith("(rows both hold)")
+
+
+def test_rows_left_out_names_the_first_missing_row_and_counts_the_rest() -> None:
+    """Rows the new recording lacks are named in order; rows it adds do not count."""
+    held = [("b", "spawn"), ("a", "fork"), ("a", "spawn")]
+    assert rows_left_out(held, [("a", "spawn"), ("c", "fork")]) == "a [fork] and 1 more"
+    assert rows_left_out(held, [("a", "fork")]) == "a [spawn] and 1 more"
+    assert rows_left_out(held, [*held, ("c", "none")]) is None
+    assert rows_left_out([("a", "fork")], []) == "a [fork]"

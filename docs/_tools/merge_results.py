@@ -25,6 +25,7 @@ from typing import Any
 
 import jsonschema
 
+from mpcov.compare import rows_left_out
 from mpcov.report import SCHEMA_ID, SCHEMA_PATH, document_record_name
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,12 +74,11 @@ def merge(paths: list[Path], into: Path) -> int:
             if str(old.get("created", "")) >= str(document["created"]):
                 print(f"{path}: skipped, {target.name} is as new or newer")
                 continue
-            dropped = sorted(_rows(old) - _rows(document))
-            if dropped:
-                more = f" and {len(dropped) - 1} more" if len(dropped) > 1 else ""
+            dropped = rows_left_out(_rows(old), _rows(document))
+            if dropped is not None:
                 print(
                     f"{path}: refused, {target.name} holds rows it leaves out "
-                    f"({dropped[0][0]} [{dropped[0][1]}]{more}); record them too",
+                    f"({dropped}); record them too",
                     file=sys.stderr,
                 )
                 bad += 1

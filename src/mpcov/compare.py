@@ -23,7 +23,7 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,6 +104,21 @@ class Row:
         if observed == "no runs":
             return observed
         return f"{observed} ({self.measured}/{self.runs} measured)"
+
+
+def rows_left_out(held: Iterable[tuple[str, str]], kept: Iterable[tuple[str, str]]) -> str | None:
+    """The rows of ``held`` that ``kept`` lacks, short (``name [label] and 2 more``), or ``None``.
+
+    Rows are (example, start method) pairs. A recording is written whole, so a new
+    one that lacks rows of the old one would drop them: both ``verify --record`` and
+    the docs' merge tool refuse it, and say which rows with this text.
+    """
+    missing = sorted(set(held) - set(kept))
+    if not missing:
+        return None
+    name, label = missing[0]
+    more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+    return f"{name} [{label}]{more}"
 
 
 @dataclass(frozen=True)

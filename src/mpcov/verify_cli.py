@@ -24,7 +24,7 @@ from packaging.utils import canonicalize_name
 from mpcov import processes
 from mpcov.argtypes import positive_int, positive_seconds
 from mpcov.catalogue import examples_dir
-from mpcov.compare import CompareError, Document
+from mpcov.compare import CompareError, Document, rows_left_out
 from mpcov.engine import (
     Environment,
     GroupResult,
@@ -431,13 +431,12 @@ def _record_problem(
         for label in e.labels
         if not wanted or label in wanted or label == NO_START_METHOD
     }
-    dropped = [f"{name} [{label}]" for name, label in recorded if (name, label) not in planned]
-    if not dropped:
+    dropped = rows_left_out(recorded, planned)
+    if dropped is None:
         return None
-    more = f" and {len(dropped) - 1} more" if len(dropped) > 1 else ""
     return (
         f"--record {args.record}: {target.name} holds rows this run leaves out "
-        f"({dropped[0]}{more}), and recording replaces the whole file; run them too, "
+        f"({dropped}), and recording replaces the whole file; run them too, "
         "or write this run with --json PATH"
     )
 
