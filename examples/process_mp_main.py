@@ -6,9 +6,9 @@ spawn and forkserver children re-import the parent's main script under the name
 runs). coverage.py's multiprocessing support starts measuring only when the
 child's bootstrap begins, after that import, so module-level lines that run
 there are not recorded. (The fork server is meant to preload ``__main__`` once,
-but on Python 3.9 to 3.13.7 it never does: it looks for a ``main_path`` key
+but on Python 3.9 to 3.13.7 and 3.14.0 it never does: it looks for a ``main_path`` key
 that the preparation data does not contain, so every forkserver child re-imports
-the script itself.) fork copies the parent instead, so the lines never run.
+the script itself; 3.14.0 is read from source, not measured here.) fork copies the parent instead, so the lines never run.
 
 From Python 3.13.8 and 3.14.1 (not 3.14.0) the fork server does preload it
 (CPython gh-126631), and its children import nothing: the line then runs in the

@@ -3,7 +3,7 @@
 With ``patch = ["subprocess"]`` (coverage.py 7.10+) the measured process passes
 its configuration to every child through an environment variable
 (``COVERAGE_PROCESS_CONFIG`` now; the config file's path in
-``COVERAGE_PROCESS_START`` in 7.10.0), and coverage.py's start-up hook, a ``.pth``
+``COVERAGE_PROCESS_START`` in 7.10.0 to 7.10.2), and coverage.py's start-up hook, a ``.pth``
 file in site-packages, starts measuring in any Python that sees it. The patch also turns
 on ``parallel``, so each process writes its own data file. The child saves at
 its normal exit, like any ``coverage run`` process.

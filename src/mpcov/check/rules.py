@@ -307,7 +307,7 @@ _RULE_LIST = (
             "code that runs while a spawn or forkserver child re-imports the main script as "
             '__mp_main__ is measured only with `patch = ["subprocess", "_exit"]` and without '
             '`concurrency = ["multiprocessing"]`, whose own Coverage starts after the import '
-            "(from CPython 3.13.8 the fork server imports a script run by its path once and "
+            "(on CPython 3.13.8+ and 3.14.1+ the fork server imports a script run by its path once and "
             "its forkserver children inherit it, read from source)"
         ),
         fix=(
