@@ -7,8 +7,9 @@ the process without running any: the child's data is never written. This is how
 well-behaved fork children end (they must not run the parent's clean-up code),
 so the loss is certain, not a race.
 
-Settings: none besides the defaults; ``concurrency = ["multiprocessing"]`` would
-not help, because no multiprocessing code is involved.
+Settings: ``parallel = true`` only, so that the parent's save cannot be what
+erases the child's data; ``concurrency = ["multiprocessing"]`` would not help,
+because no multiprocessing code is involved.
 Expected: lost.
 
 [tool.coverage.run]

@@ -1,9 +1,12 @@
 """``patch = ["fork", "_exit"]``: the child's own calls are saved, the forking function is not.
 
 With ``fork`` patched, coverage.py stops the parent's copy of itself in the child,
-right after the fork, and starts a new one, so the child's data file holds only
-what the child ran, not a copy of the parent's lines from before the fork. With
-``_exit`` patched, the child's ``os._exit()`` saves that data.
+right after the fork, and starts a new one, whose data file holds only what the
+child runs. With ``_exit`` patched, the child's ``os._exit()`` saves that data.
+(The new coverage.py wraps ``os._exit`` around the parent copy's wrapper, so the
+child also saves the parent copy: a second file from the child, with the parent's
+lines from before the fork. Read from coverage.py 7.17.5's ``patch.py`` and seen
+in a run; harmless once combined.)
 
 But the new coverage.py starts inside ``os.fork()``, while the function that
 called it is still running, and coverage.py does not measure a frame that was

@@ -3,7 +3,8 @@
 ``closing_pool()`` takes the same arguments as ``multiprocessing.Pool`` (plus a
 ``context`` and a ``grace`` period). When the ``with`` block ends normally it
 closes the pool and joins it, so every worker exits cleanly and coverage.py saves
-its data; it never waits forever: after ``grace`` seconds, workers still busy are
+its data; by default it never waits forever: after ``grace`` seconds (60 unless
+you pass another; ``None`` waits without limit), workers still busy are
 terminated with an ``IncompleteCoverageWarning``. If the block raises, the pool is
 terminated at once.
 

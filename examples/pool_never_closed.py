@@ -4,8 +4,10 @@ The pool is kept in a module global and the script simply ends. At interpreter
 exit multiprocessing's exit handler runs the pool's finalizer, which is
 ``terminate()``: stop sentinels to the idle workers, then SIGTERM to any worker
 that has not exited yet. That is the same race as leaving ``with Pool()``:
-the workers' final save is usually cut short. Python 3.8+ also warns
-"unclosed running multiprocessing pool" when such a pool is garbage-collected.
+the workers' final save is usually cut short. When such a pool is
+garbage-collected, Python 3.8+ also issues a ``ResourceWarning``, "unclosed
+running multiprocessing pool", which Python hides unless warnings are shown
+(``-W default``, ``-X dev``, or under pytest).
 
 Settings: ``concurrency = ["multiprocessing"]``, which is not enough here.
 Expected: racy on every start method.

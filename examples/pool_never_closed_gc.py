@@ -2,7 +2,8 @@
 
 The pool is a local variable of a function that returns without closing it.
 When the last reference goes, the pool's finalizer runs ``terminate()`` right
-away (and Python 3.8+ warns "unclosed running multiprocessing pool"): stop
+away (and Python 3.8+ issues a ``ResourceWarning``, hidden by default,
+"unclosed running multiprocessing pool"): stop
 sentinels to the idle workers, then SIGTERM to any worker that has not exited
 yet, usually in the middle of coverage.py's final save. The CPython docs call
 relying on the garbage collector to end a pool incorrect; this is one reason.

@@ -1,8 +1,8 @@
 """A model of a prefork server (gunicorn-style) with ``parallel = true``: measured.
 
 The workers of a prefork server leave through ``sys.exit()`` after their own
-SIGTERM handler stops their loop, so coverage.py's ``atexit`` handler saves in
-each of them (see ``prefork_server_sigterm_only``). With ``parallel = true``
+SIGTERM handler stops their loop, so coverage.py saves in each of them as in
+any normal exit (see ``prefork_server_sigterm_only``). With ``parallel = true``
 each process names its data file with its own process id, so the master no
 longer erases its workers' data, and ``coverage combine`` merges them.
 

@@ -2,8 +2,10 @@
 
 A prefork server's master forks its workers with ``os.fork()``. Each worker
 installs its own SIGTERM handler, which only tells its loop to stop; the worker
-then leaves with ``sys.exit(0)``, so the interpreter exits normally and
-coverage.py's ``atexit`` handler saves (gunicorn 27: ``Arbiter.spawn_worker`` in
+then leaves with ``sys.exit(0)``, and coverage.py saves on the way out as in
+any normal exit (here ``coverage run``'s own save, which the ``SystemExit``
+passes through; a coverage.py started by the start-up ``.pth`` file saves from
+``atexit``) (gunicorn 27: ``Arbiter.spawn_worker`` in
 ``gunicorn/arbiter.py``, ``Worker.init_signals`` and ``handle_exit`` in
 ``gunicorn/workers/base.py``). Saving is not the problem. The file name is:
 without ``parallel``, the worker and the master both write ``.coverage``, and

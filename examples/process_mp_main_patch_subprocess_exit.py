@@ -14,8 +14,9 @@ From coverage.py 7.10.0 to 7.10.2, ``patch = ["subprocess"]`` writes one
 shared ``subcover.pth`` into site-packages when a measured run starts and deletes
 it when that run exits, so two runs at once in the same environment (parallel CI
 jobs, ``mpcov verify -j 2``) can remove it under each other's children, which then
-start unmeasured: "racy" there. From 7.10.3 each measured process writes a file of
-its own, ``subcover_<pid>.pth`` (coverage.py 7.10.3, coverage/patch.py), and the
+start unmeasured: "racy" there. From 7.10.3 each run writes a file of
+its own, ``subcover_<pid>.pth`` (coverage.py 7.10.3, coverage/patch.py), and from
+7.13 the file is installed with coverage.py and none is written at run time: the
 race is gone. The recorded results give the rates.
 
 Settings: ``patch = ["subprocess", "_exit"]`` (coverage.py 7.10+), no ``concurrency``.

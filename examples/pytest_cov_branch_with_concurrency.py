@@ -6,7 +6,8 @@ started by a test starts its own coverage.py from the configuration file alone,
 so it measures statements without branches. When pytest-cov combines the data
 at the end of the session, coverage.py refuses to mix the two kinds:
 ``INTERNALERROR`` with "Can't combine statement coverage data with branch
-data" (the two kinds in the order the files are read), and pytest exits with
+data" (or "branch ... with statement", when the worker's file is read first),
+and pytest exits with
 status 3. The combined data keeps only the file read before the failure: the
 pytest process's or the worker's, whichever name sorts first. Two lines are
 marked here, one in the test and one in the worker, and exactly one of them is

@@ -1,9 +1,9 @@
 """A subprocess started with an allow-listed ``env=``: not measured, even with the patch.
 
 ``patch = ["subprocess"]`` reaches a new Python through the environment:
-coverage.py puts its configuration in ``COVERAGE_PROCESS_CONFIG``, and the
-start-up ``.pth`` file that coverage.py installs starts measuring only in a
-process that has it. Code that builds the child's environment from scratch, a
+coverage.py puts its configuration in ``COVERAGE_PROCESS_CONFIG`` (the
+configuration file's path in ``COVERAGE_PROCESS_START`` before 7.10.3), and the
+start-up ``.pth`` file starts measuring only in a process that has it. Code that builds the child's environment from scratch, a
 few allowed variables and nothing else, drops that variable, and the child runs
 unmeasured. Nothing warns: the child works, and its lines are missing.
 

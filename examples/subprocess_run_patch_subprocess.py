@@ -9,10 +9,12 @@ on ``parallel``, so each process writes its own data file. The child saves at
 its normal exit, like any ``coverage run`` process.
 
 With coverage.py 7.10.0 to 7.10.2, ``patch = ["subprocess"]`` works through one
-shared ``subcover.pth`` file in site-packages that every measured process deletes
-when it exits, so coverage runs overlapping in the same environment take it from
-each other: racy there (measured when run alone). 7.10.3 gives each process a file
-of its own.
+shared ``subcover.pth`` file in site-packages, which the process that wrote it
+deletes when it exits (in 7.10.0 and 7.10.1 every measured process, children
+included; from 7.10.2 the ``coverage run`` process alone), so coverage runs
+overlapping in the same environment take it from each other: racy there
+(measured when run alone). 7.10.3 gives each such process a file of its own,
+and from 7.13 the file is installed with coverage.py instead.
 
 Settings: ``patch = ["subprocess"]``.
 Expected: measured (racy with 7.10.0 to 7.10.2). Before 7.10 coverage.py ignores ``patch``.

@@ -3,9 +3,11 @@
 ``coverage run`` measures the process it starts, and nothing else. A new Python
 interpreter started by that process knows nothing about coverage.py: it does not
 import it, and its lines are never recorded, however cleanly it exits. The
-same holds for ``os.system()``, ``os.spawn*()`` and ``os.exec*()`` children.
+same holds for ``os.system()`` and ``os.spawn*()`` children. (``os.exec*()``
+starts no child: it replaces the measured program, whose unsaved data goes
+with it; see ``exec_execve_patch_execv_no_parallel``.)
 
-Settings: none (``concurrency = ["multiprocessing"]`` would not help: it only
+Settings: ``parallel = true`` only (``concurrency = ["multiprocessing"]`` would not help: it only
 reaches children that multiprocessing starts).
 Expected: lost.
 
