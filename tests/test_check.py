@@ -231,6 +231,27 @@ def test_subclass_from_another_module_with_safe_exit(tmp_path: Path) -> None:
     assert [("MPC101", "pkg/use.py", 9)] == _found(report, tmp_path)
 
 
+def test_mpc210_spares_literal_fork_workers_that_the_exit_patch_saves() -> None:
+    """With patch _exit and parallel, only workers of an explicit fork context are saved."""
+    source = """
+    import multiprocessing
+    from mpire import WorkerPool
+    def run(work):
+        forked = multiprocessing.get_context("fork").Process(target=work)
+        default = multiprocessing.Process(target=work)
+        with WorkerPool(n_jobs=2, start_method="fork") as pool:
+            pool.map(work, [1])
+        spawned = multiprocessing.get_context("spawn").Process(target=work)
+    """
+    exit_patch = Settings(patch=("_exit",), parallel=True)
+    assert [("MPC210", 6)] == _places(source, exit_patch)
+    (finding,) = check_source(textwrap.dedent(source), "t.py", exit_patch)
+    assert 2 == len(finding.places)
+    no_parallel = Settings(patch=("_exit",))
+    (finding,) = check_source(textwrap.dedent(source), "t.py", no_parallel)
+    assert ("MPC210", 5, 4) == (finding.rule, finding.line, len(finding.places))
+
+
 def test_project_rule_reported_once_with_places(tmp_path: Path) -> None:
     """MPC210 is one finding for the whole run, at the first place, counting every place."""
     for name in ("a.py", "b.py"):

@@ -1,4 +1,4 @@
-"""MPC209: billiard, multiprocess and joblib workers, each with the fix that works for it.
+"""MPC209: billiard, multiprocess, joblib and mpire-with-dill workers, each with its fix.
 
 Bad settings:
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 import billiard  # type: ignore[import-untyped]  # billiard ships no types
 import multiprocess  # type: ignore[import-untyped]  # multiprocess ships no types
 from joblib.parallel import Parallel, delayed  # type: ignore[import-untyped]
+from mpire import WorkerPool
 
 
 def work(x: int) -> int:
@@ -36,3 +37,9 @@ def main() -> None:
     child.start()
     child.join()
     print(Parallel(n_jobs=2)(delayed(work)(i) for i in range(4)))  # expect: MPC209
+    # With dill, mpire's spawn and forkserver workers are multiprocess processes...
+    with WorkerPool(n_jobs=2, use_dill=True, start_method="spawn") as dill_pool:  # expect: MPC209
+        print(dill_pool.map(work, [1, 2]))
+    # ...while its fork workers stay the standard library's, reached by concurrency.
+    with WorkerPool(n_jobs=2, use_dill=True, start_method="fork") as fork_pool:
+        print(fork_pool.map(work, [1, 2]))

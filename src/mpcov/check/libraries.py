@@ -22,7 +22,8 @@ class Kind:
 
     #: ``"pool"``, ``"process"`` or ``"executor"``.
     kind: str
-    #: ``multiprocessing``, ``billiard``, ``multiprocess``, ``loky``, ``joblib`` or ``mpire``.
+    #: ``multiprocessing``, ``billiard``, ``multiprocess``, ``loky``, ``joblib``, ``mpire``
+    #: or ``mpire-dill``.
     family: str
     #: Whether leaving ``with`` terminates the workers (the standard library's Pool).
     with_terminates: bool = True
@@ -58,6 +59,10 @@ NOT_PROCESSES = (
     "mpcov",
 )
 
+#: mpire's pools with ``use_dill=True`` and a forkserver or spawn start method, whose
+#: workers are processes of the multiprocess package.
+MPIRE_DILL = "mpire-dill"
+
 #: Dotted prefix -> family, longest first when matched.
 ROOTS = {
     "multiprocessing": STDLIB,
@@ -82,6 +87,7 @@ FAMILY_FIX = {
     "mpire": 'set `[run] concurrency = ["multiprocessing"]` in the configuration file',
     "billiard": 'set `[run] patch = ["subprocess", "_exit"]` (coverage.py 7.10+)',
     "multiprocess": 'set `[run] patch = ["subprocess", "_exit"]` (coverage.py 7.10+)',
+    MPIRE_DILL: 'set `[run] patch = ["subprocess", "_exit"]` (coverage.py 7.10+)',
     "loky": (
         'set `[run] patch = ["subprocess"]` (coverage.py 7.10+), call '
         "get_reusable_executor().shutdown(wait=True) before the report, and make each task "
@@ -144,9 +150,15 @@ def classify(name: str, call: ast.Call, imported: frozenset[str]) -> Kind | None
     if family == "joblib":
         return _joblib_kind(call) if last == "Parallel" else None
     if family == "mpire":
-        if last != "WorkerPool" or _keyword(call, "start_method") == "threading":
+        method = _keyword(call, "start_method")
+        if last != "WorkerPool" or method == "threading":
             return None
-        return Kind("pool", "mpire", with_terminates=False)
+        if _keyword(call, "use_dill") is True and method in ("forkserver", "spawn"):
+            # mpire 2.10.2 worker_factory: with dill these workers are multiprocess
+            # processes, which concurrency = ["multiprocessing"] does not patch.
+            return Kind("pool", MPIRE_DILL, with_terminates=False)
+        known = method if method in ("fork", "forkserver", "spawn") else ""
+        return Kind("pool", "mpire", with_terminates=False, start_method=str(known))
     if family == "loky":
         if last in ("ProcessPoolExecutor", "get_reusable_executor"):
             return Kind("executor", "loky", with_terminates=False)

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from mpcov.check.analysis import ModuleAnalysis, Obj
 from mpcov.check.findings import Collector
-from mpcov.check.libraries import FAMILY_FIX, STDLIB
+from mpcov.check.libraries import FAMILY_FIX, MPIRE_DILL, STDLIB
 from mpcov.check.settings import Settings
 
 _REACHED_BY_CONCURRENCY = frozenset({STDLIB, "mpire"})
-_NEED_EXIT = frozenset({"billiard", "multiprocess"})
+_NEED_EXIT = frozenset({"billiard", "multiprocess", MPIRE_DILL})
 _NAMES = {
     "billiard": "billiard",
     "multiprocess": "multiprocess (pathos)",
+    MPIRE_DILL: "mpire's use_dill=True (multiprocess)",
     "loky": "loky",
     "joblib": "joblib (loky)",
 }
@@ -33,7 +34,8 @@ def check(a: ModuleAnalysis, out: Collector, settings: Settings, objs: list[Obj]
         family = obj.kind.family
         if family in _REACHED_BY_CONCURRENCY:
             if not multiprocessing and not settings.measures_new_pythons:
-                out.add("MPC210", obj.call, group=STDLIB)
+                if not _saved_by_exit_patch(obj, settings):
+                    out.add("MPC210", obj.call, group=STDLIB)
             elif (
                 settings.measures_new_pythons
                 and "_exit" not in patch
@@ -58,3 +60,12 @@ def check(a: ModuleAnalysis, out: Collector, settings: Settings, objs: list[Obj]
             detail = f"coverage.py does not use the sysmon core here: {settings.sysmon_conflict}"
         for call in a.threads:
             out.add("MPC208", call, detail)
+
+
+def _saved_by_exit_patch(obj: Obj, settings: Settings) -> bool:
+    """A fork worker that inherits the parent's tracer and saves at ``os._exit()``.
+
+    Only a literal fork start method counts: the default is forkserver on Linux from
+    Python 3.14, whose workers run no coverage.py (``config_pool_patch_exit``).
+    """
+    return obj.start_method == "fork" and "_exit" in settings.patch and settings.effective_parallel

@@ -241,7 +241,7 @@ _RULE_LIST = (
             "os.exec*() replaces the program without running atexit handlers, so coverage.py "
             'never saves what ran before it, and `[run] patch` does not contain "execv"'
         ),
-        fix='set `[run] patch = ["execv"]` (coverage.py 7.10+, not on Windows)',
+        fix='set `[run] patch = ["execv"]` and `parallel = true` (coverage.py 7.10+, not on Windows)',
         examples=("exec_without_patch",),
         fixed_by=("exec_patch_execv", "exec_patch_execv_subprocess"),
         sources=(f"{_CHANGES_7_10}: `patch = execv`",),
@@ -307,8 +307,9 @@ _RULE_LIST = (
             "code that runs while a spawn or forkserver child re-imports the main script as "
             '__mp_main__ is measured only with `patch = ["subprocess", "_exit"]` and without '
             '`concurrency = ["multiprocessing"]`, whose own Coverage starts after the import '
-            "(on CPython 3.13.8+ and 3.14.1+ the fork server imports a script run by its path once and "
-            "its forkserver children inherit it, read from source)"
+            "(on CPython 3.13.8+ and 3.14.1+ the fork server imports a script run by its path "
+            'once, its forkserver children import nothing, and `patch = ["subprocess"]` '
+            "measures that import in the server, read from source)"
         ),
         fix=(
             "move the work into the child's target function, or measure with "
@@ -343,7 +344,8 @@ _RULE_LIST = (
             'set `concurrency = ["multiprocessing", "thread"]`, or `core = "sysmon"` '
             "(Python 3.12+, coverage.py 7.9+), which coverage.py replaces with another core "
             "when `timid`, `dynamic_context` or gevent, eventlet or greenlet concurrency is "
-            "set, and on Python 3.12 and 3.13 with `branch = true`"
+            "set, and on Python 3.12 and 3.13 with `branch = true` (7.11.1 and 7.11.2 stop "
+            "with an error instead)"
         ),
         examples=(
             "process_threads_multiprocessing",
@@ -396,12 +398,10 @@ _RULE_LIST = (
         summary=(
             "coverage.py measures only the process it started unless told otherwise: "
             'without `concurrency = ["multiprocessing"]` or `patch = ["subprocess"]`, '
-            "no pool worker, executor worker or child process is measured"
+            "no pool worker, executor worker or child process is measured (with "
+            '`patch = ["_exit"]`, fork workers alone)'
         ),
-        fix=(
-            'set `[run] concurrency = ["multiprocessing"]` in the configuration file '
-            "(not on the command line)"
-        ),
+        fix='set `[run] concurrency = ["multiprocessing"]` in the configuration file',
         examples=(
             "pytest_cov_pool_without_config",
             "pytest_xdist_pool_without_config",
@@ -459,8 +459,9 @@ _RULE_LIST = (
         fixed_by=("subprocess_env_from_environ",),
         sources=(
             (
-                "coverage.py coverage/patch.py (7.13+): the subprocess patch exports "
-                "COVERAGE_PROCESS_CONFIG, which the a1_coverage.pth start-up file reads in "
+                "coverage.py coverage/patch.py (7.10.3+): the subprocess patch exports "
+                "COVERAGE_PROCESS_CONFIG (COVERAGE_PROCESS_START, a file's path, in 7.10.0 to "
+                "7.10.2), which the start-up .pth file (a1_coverage.pth from 7.13) reads in "
                 "the child; a child without it starts no coverage"
             ),
         ),

@@ -95,7 +95,8 @@ class Settings:
     #: Settings found on command lines (tox.ini, noxfile.py, CI files), as ``path:line: text``.
     command_lines: tuple[str, ...] = field(default=(), compare=False)
     #: ``COVERAGE_PROCESS_START`` is set on a command line: every new Python interpreter
-    #: starts coverage itself (through coverage.py's .pth file), as with the subprocess patch.
+    #: starts coverage itself (through coverage.py's .pth file from 7.13, or one the
+    #: project installs), as with the subprocess patch, but without turning on parallel.
     process_start: bool = False
     #: The Python that runs the code: sysmon needs 3.12+, and is the default core on 3.14+.
     python_version: tuple[int, int] = field(default_factory=_python)
