@@ -4,7 +4,9 @@
 ``terminate()`` follows at once, and terminate() sends SIGTERM to each worker that
 has not exited yet. That is the same race as leaving a ``with Pool()`` block
 (pool_with_block_only): a worker that took its stop sentinel is usually inside
-coverage.py's final save when the signal lands. Only ``join()`` after ``close()``
+coverage.py's final save when the signal lands. With two workers there is a second way to lose: ``terminate()`` keeps the
+lock the workers read their queue under, so the worker that does not get it
+never reads its sentinel and is killed idle (``Pool._help_stuff_finish``). Only ``join()`` after ``close()``
 waits for the workers to leave by themselves (pool_close_join).
 
 Settings: ``concurrency = ["multiprocessing"]``.

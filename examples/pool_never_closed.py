@@ -4,7 +4,9 @@ The pool is kept in a module global and the script simply ends. At interpreter
 exit multiprocessing's exit handler runs the pool's finalizer, which is
 ``terminate()``: stop sentinels to the idle workers, then SIGTERM to any worker
 that has not exited yet. That is the same race as leaving ``with Pool()``:
-the workers' final save is usually cut short. When such a pool is
+the workers' final save is usually cut short. With two workers there is a second way to lose: ``terminate()`` keeps the
+lock the workers read their queue under, so the worker that does not get it
+never reads its sentinel and is killed idle (``Pool._help_stuff_finish``). When such a pool is
 garbage-collected, Python 3.8+ also issues a ``ResourceWarning``, "unclosed
 running multiprocessing pool", which Python hides unless warnings are shown
 (``-W default``, ``-X dev``, or under pytest).

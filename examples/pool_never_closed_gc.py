@@ -5,7 +5,9 @@ When the last reference goes, the pool's finalizer runs ``terminate()`` right
 away (and Python 3.8+ issues a ``ResourceWarning``, hidden by default,
 "unclosed running multiprocessing pool"): stop
 sentinels to the idle workers, then SIGTERM to any worker that has not exited
-yet, usually in the middle of coverage.py's final save. The CPython docs call
+yet, usually in the middle of coverage.py's final save. With two workers there is a second way to lose: ``terminate()`` keeps the
+lock the workers read their queue under, so the worker that does not get it
+never reads its sentinel and is killed idle (``Pool._help_stuff_finish``). The CPython docs call
 relying on the garbage collector to end a pool incorrect; this is one reason.
 
 Settings: ``concurrency = ["multiprocessing"]``, which is not enough here.

@@ -4,7 +4,9 @@ Calling ``terminate()`` yourself after the last result has arrived looks tidy bu
 does exactly what ``Pool.__exit__`` does: it tells the idle workers to stop and
 then sends SIGTERM to every worker that has not exited yet. A worker that has
 just taken its stop sentinel is usually in the middle of coverage.py's final
-``stop(); save()`` when the signal lands, so its data is usually lost. Having all
+``stop(); save()`` when the signal lands, so its data is usually lost. With two workers there is a second way to lose: ``terminate()`` keeps the
+lock the workers read their queue under, so the worker that does not get it
+never reads its sentinel and is killed idle (``Pool._help_stuff_finish``). Having all
 the results says nothing about whether the workers have saved.
 
 Settings: ``concurrency = ["multiprocessing"]``, which is not enough here; use
