@@ -316,6 +316,70 @@ def test_verify_record_refuses_to_drop_rows_it_would_not_run(
     assert 0 == code, err
 
 
+def test_verify_record_update_adds_rows_and_keeps_the_rest(
+    write_example: WriteExample,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``--record DIR --update`` replaces the rows it ran, keeps the others and stays valid."""
+    monkeypatch.chdir(tmp_path)
+    write_example("good")
+    write_example("other")
+    code, _, err = _verify(capsys, "examples", *FAST, "--select", "other", "--record", "data")
+    assert 0 == code, err
+    recording = tmp_path / "data" / record_name(Environment.current())
+    first = json.loads(recording.read_text())
+    code, _, err = _verify(
+        capsys, "examples", *FAST, "--select", "good", "--record", "data", "--update"
+    )
+    assert 0 == code, err
+    document: dict[str, Any] = json.loads(recording.read_text())
+    jsonschema.validate(document, json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+    assert ["good", "other"] == [r["example"] for r in document["results"]]
+    assert first["results"][0] == document["results"][1]
+    assert (first["created"], True) == (
+        document["started"],
+        document["created"] >= first["created"],
+    )
+    code, _, err = _verify(
+        capsys, "examples", *FAST, "--select", "good", "--record", "data", "--update"
+    )
+    assert 0 == code, err
+    assert 2 == len(json.loads(recording.read_text())["results"])
+
+
+def test_verify_record_update_refuses_a_recording_made_otherwise(
+    write_example: WriteExample,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Rows of another repeat count (or Python, library...) never join it: exit 2, file kept."""
+    monkeypatch.chdir(tmp_path)
+    write_example("good")
+    code, _, err = _verify(capsys, "examples", *FAST, "--record", "data")
+    assert 0 == code, err
+    recording = tmp_path / "data" / record_name(Environment.current())
+    before = recording.read_bytes()
+    code, out, err = _verify(
+        capsys, "examples", "--repeat", "2", "--jobs", "2", "--record", "data", "--update"
+    )
+    assert (2, "") == (code, out)
+    _assert_one_line_error(
+        err,
+        f"mpcov: error: --record data --update: {recording.name} was made with another "
+        "repeat, racy_repeat than this run; rows made differently cannot share a "
+        "recording: record it whole, without --update",
+    )
+    assert before == recording.read_bytes()
+    code, out, err = _verify(capsys, "examples", *FAST, "--update")
+    assert (2, "") == (code, out)
+    _assert_one_line_error(
+        err, "mpcov: error: --update needs --record DIR: it adds this run's rows to that recording"
+    )
+
+
 @pytest.mark.parametrize(
     ("label", "accepted"),
     [("cloudpickle-3.1.2", True), ("soak_load", True), ("../x", False), (".hidden", False)],

@@ -11,13 +11,14 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from mpcov import __version__
 from mpcov.engine import RACY_MIN_RUNS, Environment, GroupResult, RunResult
+from mpcov.header import NO_START_METHOD, START_METHODS
 
 #: The layout version written to, and required in, every results document.
 SCHEMA_ID = "mpcov-results/2"
@@ -134,6 +135,64 @@ def to_json(
         "details": details,
         "results": results,
     }
+
+
+#: What an update (``verify --record DIR --update``) must share with the recording it
+#: adds rows to: where the rows were made (a new kernel release aside) and how.
+UPDATE_KEYS = (
+    "schema",
+    "label",
+    "platform.sys_platform",
+    "platform.machine",
+    "platform.cpus",
+    "python",
+    "coverage",
+    "mpcov",
+    "distributions",
+    "lock",
+    "repeat",
+    "racy_repeat",
+    "jobs",
+    "details",
+)
+
+
+def _field(document: Mapping[str, Any], dotted: str) -> Any:
+    value: Any = document
+    for name in dotted.split("."):
+        value = value.get(name) if isinstance(value, Mapping) else None
+    return value
+
+
+def update_conflicts(recorded: Mapping[str, Any], update: Mapping[str, Any]) -> list[str]:
+    """The fields of :data:`UPDATE_KEYS` in which ``update`` differs from ``recorded``."""
+    return [key for key in UPDATE_KEYS if _field(recorded, key) != _field(update, key)]
+
+
+def updated(recorded: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
+    """``recorded`` with ``update``'s rows added, replacing those of the same key.
+
+    A row's key is its example and start method. The result is dated by the update (``created``) and keeps when the recording
+    began (``started``); its rows are ordered by example, then start method. The
+    caller checks :func:`update_conflicts` first: rows made elsewhere must not mix.
+    """
+
+    def key(row: Mapping[str, Any]) -> tuple[str, str]:
+        return (str(row["example"]), str(row["start_method"]))
+
+    rows = {key(row): row for row in recorded["results"]}
+    rows.update({key(row): row for row in update["results"]})
+    methods = [*START_METHODS, NO_START_METHOD]
+    ordered = sorted(
+        rows.values(),
+        key=lambda r: (
+            str(r["example"]),
+            methods.index(r["start_method"]) if r["start_method"] in methods else len(methods),
+            str(r["start_method"]),
+        ),
+    )
+    started = recorded.get("started") or recorded["created"]
+    return {**update, "started": min(str(started), str(update["created"])), "results": ordered}
 
 
 def _evidence_against(group: GroupResult, run: RunResult) -> bool:

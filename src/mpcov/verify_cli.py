@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fnmatch
+import json
 import os
 import re
 import sys
@@ -37,7 +38,15 @@ from mpcov.engine import (
 )
 from mpcov.exitcodes import EXIT_FOUND, EXIT_INTERRUPTED, EXIT_OK, error
 from mpcov.header import NO_START_METHOD, START_METHODS, Example, HeaderError, discover, parse
-from mpcov.report import record_name, text_table, to_json, verdict, write_json
+from mpcov.report import (
+    record_name,
+    text_table,
+    to_json,
+    update_conflicts,
+    updated,
+    verdict,
+    write_json,
+)
 
 #: Exit status when at least one result contradicts its expectation.
 EXIT_MISMATCH = EXIT_FOUND
@@ -188,7 +197,17 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=(
             "also write the JSON report into DIR, named for this platform, Python and "
             "coverage version (how docs/results/data is filled); the file is replaced whole, "
-            "so a run that leaves out rows it holds is refused"
+            "so a run that leaves out rows it holds is refused (see --update)"
+        ),
+    )
+    v.add_argument(
+        "--update",
+        action="store_true",
+        help=(
+            "with --record: add this run's rows to the recording in DIR, replacing its rows "
+            "of the same example and start method and keeping the rest; refused unless the "
+            "recording was made with the same platform, Python, coverage.py, libraries, "
+            "lock, repeat counts, --jobs and --details"
         ),
     )
     v.add_argument(
@@ -409,17 +428,22 @@ def _output_problem(args: argparse.Namespace) -> str | None:
 
 
 def _record_problem(
-    args: argparse.Namespace, examples: Sequence[Example], env: Environment
+    args: argparse.Namespace, examples: Sequence[Example], env: Environment, jobs: int
 ) -> str | None:
     """Why ``--record`` would lose rows: its file holds some that this run leaves out.
 
     A recording is one file per platform, Python, coverage.py and label, written
     whole. A run of some examples or start methods would silently replace the rest
-    of it; that is refused before anything runs.
+    of it; that is refused before anything runs. With ``--update`` the rest is kept,
+    so the recording must have been made the way this run makes its rows.
     """
+    if args.update and args.record is None:
+        return "--update needs --record DIR: it adds this run's rows to that recording"
     if args.record is None:
         return None
     target = args.record / record_name(env, args.label)
+    if args.update:
+        return _update_problem(args, target, env, jobs)
     try:
         recorded = Document.read(target).rows
     except CompareError:
@@ -438,6 +462,57 @@ def _record_problem(
         f"--record {args.record}: {target.name} holds rows this run leaves out "
         f"({dropped}), and recording replaces the whole file; run them too, "
         "or write this run with --json PATH"
+    )
+
+
+def _this_run(args: argparse.Namespace, env: Environment, jobs: int) -> dict[str, Any]:
+    """The document this run writes, without its rows: what an update is compared on."""
+    return to_json(
+        [],
+        env,
+        repeat=args.repeat,
+        racy_repeat=args.racy_repeat,
+        jobs=jobs,
+        label=args.label,
+        lock=args.lock,
+        details=args.details,
+    )
+
+
+def _recorded(target: Path) -> dict[str, Any] | None:
+    """The recording at ``target`` as JSON, or ``None`` when there is none yet.
+
+    Raises:
+        ValueError: it exists but is not a results document this mpcov can update.
+    """
+    try:
+        document = json.loads(target.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"cannot read it: {exc}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("results"), list):
+        raise ValueError("not an mpcov results document")  # noqa: TRY004 - a bad file, as above
+    return document
+
+
+def _update_problem(
+    args: argparse.Namespace, target: Path, env: Environment, jobs: int
+) -> str | None:
+    """Why this run's rows cannot join the recording at ``target``, or ``None``."""
+    where = f"--record {args.record} --update: {target.name}"
+    try:
+        recorded = _recorded(target)
+    except ValueError as exc:
+        return f"{where}: {exc}"
+    if recorded is None:
+        return None
+    conflicts = update_conflicts(recorded, _this_run(args, env, jobs))
+    if not conflicts:
+        return None
+    return (
+        f"{where} was made with another {', '.join(conflicts)} than this run; rows made "
+        "differently cannot share a recording: record it whole, without --update"
     )
 
 
@@ -473,12 +548,17 @@ def _write_reports(document: dict[str, Any], targets: Sequence[Path]) -> int | N
         try:
             write_json(document, target)
         except OSError as exc:
-            fd, kept = tempfile.mkstemp(prefix="mpcov-results-", suffix=".json")
-            os.close(fd)
-            write_json(document, Path(kept))
-            return _error(f"cannot write {target}: {exc.strerror or exc}; the report is in {kept}")
+            return _keep_report(document, f"cannot write {target}: {exc.strerror or exc}")
         _say(f"JSON report written to {target}")
     return None
+
+
+def _keep_report(document: dict[str, Any], problem: str) -> int:
+    """Save the report in a temporary file, so no run is lost, and exit 2 with ``problem``."""
+    fd, kept = tempfile.mkstemp(prefix="mpcov-results-", suffix=".json")
+    os.close(fd)
+    write_json(document, Path(kept))
+    return _error(f"{problem}; the report is in {kept}")
 
 
 def run_verify(args: argparse.Namespace, *, own_process: bool = False) -> int:
@@ -510,11 +590,11 @@ def _run_verify(args: argparse.Namespace, *, own_process: bool) -> int:
         return _error(str(exc))
     if args.lock is not None and not args.lock.is_file():
         return _error(f"--lock {args.lock}: no such file")
-    problem = _output_problem(args) or _record_problem(args, examples, env)
+    cpus = usable_cpus()
+    problem = _output_problem(args) or _record_problem(args, examples, env, min(args.jobs, cpus))
     if problem is not None:
         return _error(problem)
     jobs = args.jobs
-    cpus = usable_cpus()
     if jobs > cpus:
         _say(
             f"mpcov: note: --jobs {jobs} is more than the {cpus} CPU(s) here; running {cpus} at once"
@@ -587,10 +667,7 @@ def _run_checked(
         _say(("\n" if progress.live else "") + "mpcov: interrupted; every run was stopped")
         return EXIT_INTERRUPTED
     _say(text_table(groups, env, repeat=args.repeat, racy_repeat=args.racy_repeat), sys.stdout)
-    targets = [args.json_path] if args.json_path is not None else []
-    if args.record is not None:
-        targets.append(args.record / record_name(env, args.label))
-    if targets:
+    if args.json_path is not None or args.record is not None:
         document = to_json(
             groups,
             env,
@@ -602,9 +679,19 @@ def _run_checked(
             lock=args.lock,
             details=args.details,
         )
-        failed = _write_reports(document, targets)
-        if failed is not None:
-            return failed
+        reports: list[tuple[dict[str, Any], Path]] = []
+        if args.json_path is not None:
+            reports.append((document, args.json_path))
+        if args.record is not None:
+            target = args.record / record_name(env, args.label)
+            recording, problem = _record_document(args, document, target)
+            if problem is not None:
+                return _keep_report(document, problem)
+            reports.append((recording, target))
+        for report, target in reports:
+            failed = _write_reports(report, [target])
+            if failed is not None:
+                return failed
     mismatches = [g for g in groups if verdict(g) == "MISMATCH"]
     for group in mismatches:
         _say(
@@ -614,6 +701,29 @@ def _run_checked(
         for line in _evidence(group):
             _say(line)
     return EXIT_MISMATCH if mismatches else EXIT_OK
+
+
+def _record_document(
+    args: argparse.Namespace, document: dict[str, Any], target: Path
+) -> tuple[dict[str, Any], str | None]:
+    """What ``--record`` writes, and why it cannot, if so.
+
+    Without ``--update``: this run's document. With it: the recording at ``target``
+    with this run's rows in it, read again now; if it was replaced meanwhile by one
+    made differently, writing either would lose rows, so nothing is written there.
+    """
+    if not args.update:
+        return document, None
+    try:
+        recorded = _recorded(target)
+    except ValueError as exc:
+        return document, f"{target} changed while this run ran: {exc}"
+    if recorded is None:
+        return document, None
+    conflicts = update_conflicts(recorded, document)
+    if conflicts:
+        return document, (f"{target} changed while this run ran (another {', '.join(conflicts)})")
+    return updated(recorded, document), None
 
 
 def _evidence(group: GroupResult) -> list[str]:
