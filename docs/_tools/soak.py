@@ -30,39 +30,17 @@ from typing import Any
 
 from mpcov.engine import Environment, row_is_current
 from mpcov.header import discover, parse
-from mpcov.report import document_record_name, to_json, write_json
+from mpcov.report import UPDATE_KEYS, document_field, document_record_name, to_json, write_json
 
-#: What must be the same in every part of one soak, read from a results document.
-_SAME = (
-    ("platform", "sys_platform"),
-    ("platform", "machine"),
-    ("platform", "cpus"),
-    ("python",),
-    ("coverage",),
-    ("mpcov",),
-    ("distributions",),
-    ("lock",),
-    ("repeat",),
-    ("racy_repeat",),
-    ("jobs",),
-    ("label",),
-    ("details",),
-)
 EXIT_INCOMPLETE = 3
 
 
 def _key(document: dict[str, Any]) -> dict[str, Any]:
-    """The fields that make two parts comparable."""
-    out: dict[str, Any] = {}
-    for path in _SAME:
-        value: Any = document
-        for name in path:
-            value = value.get(name) if isinstance(value, dict) else None
-        out[".".join(path)] = value
-    return out
+    """The fields that make two parts comparable: those an update of a recording shares."""
+    return {key: document_field(document, key) for key in UPDATE_KEYS}
 
 
-#: The fields of _SAME that say where a part was made (the rest say how it was run).
+#: The fields of UPDATE_KEYS that say where a part was made (the rest say how it was run).
 _MADE_WITH = (
     "platform.sys_platform",
     "platform.machine",

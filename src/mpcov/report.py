@@ -157,7 +157,8 @@ UPDATE_KEYS = (
 )
 
 
-def _field(document: Mapping[str, Any], dotted: str) -> Any:
+def document_field(document: Mapping[str, Any], dotted: str) -> Any:
+    """A field of a results document by its dotted name (``platform.cpus``); ``None`` if absent."""
     value: Any = document
     for name in dotted.split("."):
         value = value.get(name) if isinstance(value, Mapping) else None
@@ -166,7 +167,9 @@ def _field(document: Mapping[str, Any], dotted: str) -> Any:
 
 def update_conflicts(recorded: Mapping[str, Any], update: Mapping[str, Any]) -> list[str]:
     """The fields of :data:`UPDATE_KEYS` in which ``update`` differs from ``recorded``."""
-    return [key for key in UPDATE_KEYS if _field(recorded, key) != _field(update, key)]
+    return [
+        key for key in UPDATE_KEYS if document_field(recorded, key) != document_field(update, key)
+    ]
 
 
 def updated(recorded: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
