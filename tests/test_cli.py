@@ -289,6 +289,13 @@ def test_verify_record_writes_the_named_recording(
     assert f"JSON report written to data/{name}" in err.splitlines()
 
 
+def _recorded(capsys: pytest.CaptureFixture[str], *args: str) -> Path:
+    """Run ``verify examples ARGS --record data`` (it must pass); the recording it wrote."""
+    code, _, err = _verify(capsys, "examples", *FAST, *args, "--record", "data")
+    assert 0 == code, err
+    return Path.cwd() / "data" / record_name(Environment.current())
+
+
 def test_verify_record_refuses_to_drop_rows_it_would_not_run(
     write_example: WriteExample,
     tmp_path: Path,
@@ -299,9 +306,7 @@ def test_verify_record_refuses_to_drop_rows_it_would_not_run(
     monkeypatch.chdir(tmp_path)
     write_example("good")
     write_example("other")
-    code, _, err = _verify(capsys, "examples", *FAST, "--record", "data")
-    assert 0 == code, err
-    recording = tmp_path / "data" / record_name(Environment.current())
+    recording = _recorded(capsys)
     before = recording.read_bytes()
     code, out, err = _verify(capsys, "examples", *FAST, "--select", "good", "--record", "data")
     assert (2, "") == (code, out)
@@ -326,9 +331,7 @@ def test_verify_record_update_adds_rows_and_keeps_the_rest(
     monkeypatch.chdir(tmp_path)
     write_example("good")
     write_example("other")
-    code, _, err = _verify(capsys, "examples", *FAST, "--select", "other", "--record", "data")
-    assert 0 == code, err
-    recording = tmp_path / "data" / record_name(Environment.current())
+    recording = _recorded(capsys, "--select", "other")
     first = json.loads(recording.read_text())
     code, _, err = _verify(
         capsys, "examples", *FAST, "--select", "good", "--record", "data", "--update"
@@ -358,9 +361,7 @@ def test_verify_record_update_refuses_a_recording_made_otherwise(
     """Rows of another repeat count (or Python, library...) never join it: exit 2, file kept."""
     monkeypatch.chdir(tmp_path)
     write_example("good")
-    code, _, err = _verify(capsys, "examples", *FAST, "--record", "data")
-    assert 0 == code, err
-    recording = tmp_path / "data" / record_name(Environment.current())
+    recording = _recorded(capsys)
     before = recording.read_bytes()
     code, out, err = _verify(
         capsys, "examples", "--repeat", "2", "--jobs", "2", "--record", "data", "--update"

@@ -30,7 +30,14 @@ from typing import Any
 
 from mpcov.engine import Environment, row_is_current
 from mpcov.header import discover, parse
-from mpcov.report import UPDATE_KEYS, document_field, document_record_name, to_json, write_json
+from mpcov.report import (
+    MADE_WITH_KEYS,
+    UPDATE_KEYS,
+    document_field,
+    document_record_name,
+    to_json,
+    write_json,
+)
 
 EXIT_INCOMPLETE = 3
 
@@ -40,24 +47,11 @@ def _key(document: dict[str, Any]) -> dict[str, Any]:
     return {key: document_field(document, key) for key in UPDATE_KEYS}
 
 
-#: The fields of UPDATE_KEYS that say where a part was made (the rest say how it was run).
-_MADE_WITH = (
-    "platform.sys_platform",
-    "platform.machine",
-    "platform.cpus",
-    "python",
-    "coverage",
-    "mpcov",
-    "distributions",
-    "lock",
-)
-
-
 def _here(lock: Path | None) -> dict[str, Any]:
     """Where a part made now would say it was made: the fields verify's report writes."""
     made = _key(to_json([], Environment.current(), repeat=1, lock=lock))
     # Without the session's lock, any lock (or none) a part names is accepted.
-    return {name: made[name] for name in _MADE_WITH if name != "lock" or lock is not None}
+    return {name: made[name] for name in MADE_WITH_KEYS if name != "lock" or lock is not None}
 
 
 def _stale(document: dict[str, Any], script: Path, here: dict[str, Any]) -> str | None:

@@ -137,11 +137,9 @@ def to_json(
     }
 
 
-#: What an update (``verify --record DIR --update``) must share with the recording it
-#: adds rows to: where the rows were made (a new kernel release aside) and how.
-UPDATE_KEYS = (
-    "schema",
-    "label",
+#: Where a results document's rows were made (a new kernel release aside), by the
+#: dotted names of its fields.
+MADE_WITH_KEYS = (
     "platform.sys_platform",
     "platform.machine",
     "platform.cpus",
@@ -150,6 +148,14 @@ UPDATE_KEYS = (
     "mpcov",
     "distributions",
     "lock",
+)
+
+#: What an update (``verify --record DIR --update``) must share with the recording it
+#: adds rows to: where the rows were made, and how.
+UPDATE_KEYS = (
+    "schema",
+    "label",
+    *MADE_WITH_KEYS,
     "repeat",
     "racy_repeat",
     "jobs",
