@@ -16,7 +16,7 @@ from __future__ import annotations
 import billiard  # type: ignore[import-untyped]  # billiard ships no types
 import multiprocess  # type: ignore[import-untyped]  # multiprocess ships no types
 from joblib.parallel import Parallel, delayed  # type: ignore[import-untyped]
-from mpire import WorkerPool
+from mpire.pool import WorkerPool
 
 
 def work(x: int) -> int:
