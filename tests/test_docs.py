@@ -257,6 +257,21 @@ def test_docs_soak_merge_waits_for_every_part_then_joins_them(
     jsonschema.validate(document, schema)
 
 
+def test_docs_soak_merge_names_every_kernel_release(
+    tmp_path: Path, write_example: Callable[..., Path]
+) -> None:
+    """Parts made before and after a kernel update merge, naming both releases."""
+    soak = _soak_tool()
+    first, second, third = write_example("a"), write_example("b"), write_example("c")
+    parts, into = tmp_path / "parts", tmp_path / "data"
+    for script, release in ((first, "6.1-v2"), (second, "6.1-v1"), (third, "6.1-v2")):
+        here = _soak_part(script, "2026-01-02T00:00:00+00:00")["platform"]
+        _put_part(parts, script, "2026-01-02T00:00:00+00:00", platform={**here, "release": release})
+    status, target = soak.merge(parts, [first, second, third], into)
+    assert 0 == status
+    assert "6.1-v1 / 6.1-v2" == json.loads(target.read_text())["platform"]["release"]
+
+
 def test_docs_soak_merge_refuses_parts_of_two_environments(
     tmp_path: Path, write_example: Callable[..., Path]
 ) -> None:

@@ -133,6 +133,10 @@ def merge(parts: Path, scripts: list[Path], into: Path) -> tuple[int, Path | Non
             return 1, None
     created = sorted(str(d["created"]) for d in documents)
     merged = dict(documents[-1])
+    # A campaign may outlive a kernel update (the parts' key leaves the release out): the
+    # merged recording names every release its rows ran on, not just the last part's.
+    releases = sorted({str(d["platform"]["release"]) for d in documents})
+    merged["platform"] = {**merged["platform"], "release": " / ".join(releases)}
     merged["created"] = created[-1]
     merged["started"] = created[0]
     merged["results"] = [r for d in documents for r in d["results"]]
