@@ -269,7 +269,9 @@ def test_docs_soak_merge_names_every_kernel_release(
         _put_part(parts, script, "2026-01-02T00:00:00+00:00", platform={**here, "release": release})
     status, target = soak.merge(parts, [first, second, third], into)
     assert 0 == status
-    assert "6.1-v1 / 6.1-v2" == json.loads(target.read_text())["platform"]["release"]
+    document = json.loads(target.read_text())
+    assert "6.1-v1 / 6.1-v2" == document["platform"]["release"]
+    jsonschema.validate(document, json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
 
 
 def test_docs_soak_merge_refuses_parts_of_two_environments(
