@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 from datetime import datetime, timezone
@@ -22,6 +23,7 @@ from mpcov.report import (
     record_name,
     text_table,
     to_json,
+    updated,
     write_json,
 )
 
@@ -311,3 +313,16 @@ def test_text_table_mentions_racy_repeat_only_when_it_differs(groups: list[Group
         "2 run(s) per row (5 for racy rows)"
         in text_table(groups, ENV, repeat=2, racy_repeat=5).splitlines()[0]
     )
+
+
+def test_updated_names_each_kernel_release_its_rows_ran_on(groups: list[GroupResult]) -> None:
+    """Rows kept from a recording made on another kernel keep that release named."""
+    recorded = to_json(groups, ENV, repeat=2, jobs=2, created=CREATED)
+    newer = dataclasses.replace(ENV, release="6.2.0")
+    update = to_json(groups[:1], newer, repeat=2, jobs=2, created=CREATED)
+    assert len(recorded["results"]) > len(update["results"])
+    document = updated(recorded, update)
+    assert "6.1.0 / 6.2.0" == document["platform"]["release"]
+    assert [] == _errors(document)
+    whole = updated(recorded, to_json(groups, newer, repeat=2, jobs=2, created=CREATED))
+    assert "6.2.0" == whole["platform"]["release"]

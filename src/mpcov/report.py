@@ -150,6 +150,9 @@ MADE_WITH_KEYS = (
     "lock",
 )
 
+#: Joins the kernel releases of a recording whose rows ran on more than one.
+RELEASE_SEPARATOR = " / "
+
 #: What an update (``verify --record DIR --update``) must share with the recording it
 #: adds rows to: where the rows were made, and how.
 UPDATE_KEYS = (
@@ -190,7 +193,15 @@ def updated(recorded: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str,
         return (str(row["example"]), str(row["start_method"]))
 
     rows = {key(row): row for row in recorded["results"]}
+    replaced = {key(row) for row in update["results"]}
     rows.update({key(row): row for row in update["results"]})
+    # The release is left out of the conflict check (a kernel update is no new
+    # environment), so rows kept from the recording may come from another release:
+    # name each one, as a merged soak does.
+    releases = {str(update["platform"]["release"])}
+    if any(k not in replaced for k in rows):
+        releases.update(str(recorded["platform"]["release"]).split(RELEASE_SEPARATOR))
+    platform = {**update["platform"], "release": RELEASE_SEPARATOR.join(sorted(releases))}
     methods = [*START_METHODS, NO_START_METHOD]
     ordered = sorted(
         rows.values(),
@@ -201,7 +212,12 @@ def updated(recorded: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str,
         ),
     )
     started = recorded.get("started") or recorded["created"]
-    return {**update, "started": min(str(started), str(update["created"])), "results": ordered}
+    return {
+        **update,
+        "platform": platform,
+        "started": min(str(started), str(update["created"])),
+        "results": ordered,
+    }
 
 
 def _evidence_against(group: GroupResult, run: RunResult) -> bool:
