@@ -352,6 +352,31 @@ def test_verify_record_update_adds_rows_and_keeps_the_rest(
     assert 2 == len(json.loads(recording.read_text())["results"])
 
 
+def test_verify_record_update_reads_a_missing_details_as_all(
+    write_example: WriteExample,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A recording from before ``details`` existed listed every run: an update may join it."""
+    monkeypatch.chdir(tmp_path)
+    write_example("good")
+    write_example("other")
+    recording = _recorded(capsys, "--select", "other")
+    older = json.loads(recording.read_text())
+    del older["details"]
+    recording.write_text(json.dumps(older))
+    code, _, err = _verify(
+        capsys, "examples", *FAST, "--select", "good", "--record", "data", "--update"
+    )
+    assert 0 == code, err
+    document = json.loads(recording.read_text())
+    assert ("all", ["good", "other"]) == (
+        document["details"],
+        [r["example"] for r in document["results"]],
+    )
+
+
 def test_verify_record_update_refuses_a_recording_made_otherwise(
     write_example: WriteExample,
     tmp_path: Path,

@@ -174,11 +174,18 @@ def document_field(document: Mapping[str, Any], dotted: str) -> Any:
     return value
 
 
+#: What a field absent from an older recording stood for (the schema says so too).
+FIELD_DEFAULTS = {"details": "all"}
+
+
 def update_conflicts(recorded: Mapping[str, Any], update: Mapping[str, Any]) -> list[str]:
     """The fields of :data:`UPDATE_KEYS` in which ``update`` differs from ``recorded``."""
-    return [
-        key for key in UPDATE_KEYS if document_field(recorded, key) != document_field(update, key)
-    ]
+
+    def field(document: Mapping[str, Any], key: str) -> Any:
+        value = document_field(document, key)
+        return FIELD_DEFAULTS.get(key) if value is None else value
+
+    return [key for key in UPDATE_KEYS if field(recorded, key) != field(update, key)]
 
 
 def updated(recorded: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
