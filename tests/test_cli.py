@@ -321,23 +321,37 @@ def test_verify_record_refuses_to_drop_rows_it_would_not_run(
     assert 0 == code, err
 
 
-def test_verify_record_update_adds_rows_and_keeps_the_rest(
+@pytest.fixture
+def recorded_other(
     write_example: WriteExample,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """``--record DIR --update`` replaces the rows it ran, keeps the others and stays valid."""
+) -> Path:
+    """In a fresh folder, examples ``good`` and ``other``, with ``other`` alone recorded."""
     monkeypatch.chdir(tmp_path)
     write_example("good")
     write_example("other")
-    recording = _recorded(capsys, "--select", "other")
-    first = json.loads(recording.read_text())
+    return _recorded(capsys, "--select", "other")
+
+
+def _update_good(capsys: pytest.CaptureFixture[str], recording: Path) -> dict[str, Any]:
+    """Add ``good``'s rows to the recording with ``--update`` (it must pass); the result."""
     code, _, err = _verify(
         capsys, "examples", *FAST, "--select", "good", "--record", "data", "--update"
     )
     assert 0 == code, err
     document: dict[str, Any] = json.loads(recording.read_text())
+    return document
+
+
+def test_verify_record_update_adds_rows_and_keeps_the_rest(
+    recorded_other: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--record DIR --update`` replaces the rows it ran, keeps the others and stays valid."""
+    recording = recorded_other
+    first = json.loads(recording.read_text())
+    document = _update_good(capsys, recording)
     jsonschema.validate(document, json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
     assert ["good", "other"] == [r["example"] for r in document["results"]]
     assert first["results"][0] == document["results"][1]
@@ -345,32 +359,18 @@ def test_verify_record_update_adds_rows_and_keeps_the_rest(
         document["started"],
         document["created"] >= first["created"],
     )
-    code, _, err = _verify(
-        capsys, "examples", *FAST, "--select", "good", "--record", "data", "--update"
-    )
-    assert 0 == code, err
-    assert 2 == len(json.loads(recording.read_text())["results"])
+    assert 2 == len(_update_good(capsys, recording)["results"])
 
 
 def test_verify_record_update_reads_a_missing_details_as_all(
-    write_example: WriteExample,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    recorded_other: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A recording from before ``details`` existed listed every run: an update may join it."""
-    monkeypatch.chdir(tmp_path)
-    write_example("good")
-    write_example("other")
-    recording = _recorded(capsys, "--select", "other")
+    recording = recorded_other
     older = json.loads(recording.read_text())
     del older["details"]
     recording.write_text(json.dumps(older))
-    code, _, err = _verify(
-        capsys, "examples", *FAST, "--select", "good", "--record", "data", "--update"
-    )
-    assert 0 == code, err
-    document = json.loads(recording.read_text())
+    document = _update_good(capsys, recording)
     assert ("all", ["good", "other"]) == (
         document["details"],
         [r["example"] for r in document["results"]],
