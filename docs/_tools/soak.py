@@ -32,10 +32,10 @@ from mpcov.engine import Environment, row_is_current
 from mpcov.header import discover, parse
 from mpcov.report import (
     MADE_WITH_KEYS,
-    RELEASE_SEPARATOR,
     UPDATE_KEYS,
     document_field,
     document_record_name,
+    joined_release,
     to_json,
     write_json,
 )
@@ -136,8 +136,8 @@ def merge(parts: Path, scripts: list[Path], into: Path) -> tuple[int, Path | Non
     merged = dict(documents[-1])
     # A campaign may outlive a kernel update (the parts' key leaves the release out): the
     # merged recording names every release its rows ran on, not just the last part's.
-    releases = sorted({str(d["platform"]["release"]) for d in documents})
-    merged["platform"] = {**merged["platform"], "release": RELEASE_SEPARATOR.join(releases)}
+    releases = (d["platform"]["release"] for d in documents)
+    merged["platform"] = {**merged["platform"], "release": joined_release(*releases)}
     merged["created"] = created[-1]
     merged["started"] = created[0]
     merged["results"] = [r for d in documents for r in d["results"]]

@@ -153,6 +153,13 @@ MADE_WITH_KEYS = (
 #: Joins the kernel releases of a recording whose rows ran on more than one.
 RELEASE_SEPARATOR = " / "
 
+
+def joined_release(*releases: object) -> str:
+    """One ``platform.release`` naming each release given (each may already be joined)."""
+    names = {name for release in releases for name in str(release).split(RELEASE_SEPARATOR)}
+    return RELEASE_SEPARATOR.join(sorted(names))
+
+
 #: What an update (``verify --record DIR --update``) must share with the recording it
 #: adds rows to: where the rows were made, and how.
 UPDATE_KEYS = (
@@ -205,10 +212,10 @@ def updated(recorded: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str,
     # The release is left out of the conflict check (a kernel update is no new
     # environment), so rows kept from the recording may come from another release:
     # name each one, as a merged soak does.
-    releases = {str(update["platform"]["release"])}
+    releases = [update["platform"]["release"]]
     if any(k not in replaced for k in rows):
-        releases.update(str(recorded["platform"]["release"]).split(RELEASE_SEPARATOR))
-    platform = {**update["platform"], "release": RELEASE_SEPARATOR.join(sorted(releases))}
+        releases.append(recorded["platform"]["release"])
+    platform = {**update["platform"], "release": joined_release(*releases)}
     methods = [*START_METHODS, NO_START_METHOD]
     ordered = sorted(
         rows.values(),
